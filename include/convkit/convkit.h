@@ -1,0 +1,10 @@
+#pragma once
+/// \file convkit.h
+/// Umbrella header: everything public in convkit.
+
+#include "convkit/dtype.h"
+#include "convkit/error.h"
+#include "convkit/filters.h"
+#include "convkit/plan.h"
+#include "convkit/signal.h"
+#include "convkit/tensor.h"

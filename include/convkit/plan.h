@@ -1,0 +1,126 @@
+#pragma once
+/// \file plan.h
+/// The canonical problem every front end reduces to, and the reusable Plan that runs it.
+///
+///   convkit::ConvProblem p = ...;                    // what to compute
+///   convkit::Plan plan(p, weights);                   // how: algorithm chosen, weights packed
+///   std::cout << plan.explain();                      // "direct (f32 accumulate, avx512) ..."
+///   plan.execute(src, dst);                           // run it, as often as you like
+
+#include <complex>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "convkit/tensor.h"
+
+namespace convkit {
+
+/// How samples outside the input are invented (input `a b c d`).
+enum class Border : std::uint8_t {
+  constant,   ///< k k | a b c d | k k   (SciPy fill, OpenCV BORDER_CONSTANT, PyTorch zeros)
+  replicate,  ///< a a | a b c d | d d   (ndimage nearest, BORDER_REPLICATE)
+  reflect,    ///< b a | a b c d | d c   (half-sample: SciPy symm, ndimage reflect, BORDER_REFLECT)
+  mirror,     ///< c b | a b c d | c b   (whole-sample: ndimage mirror, BORDER_REFLECT_101)
+  wrap,       ///< c d | a b c d | a b   (periodic: SciPy wrap, BORDER_WRAP, circular)
+};
+const char* border_name(Border b);
+
+/// Activation applied after scale/delta/bias.
+enum class Activation : std::uint8_t { none, relu, relu6, leaky_relu, clamp, sigmoid, tanh, gelu };
+
+/// How the accumulated value becomes an integer output element.
+enum class Rounding : std::uint8_t {
+  saturate,  ///< round half to even, then clamp to the type's range (OpenCV, convkit native)
+  wrap,      ///< exact integer arithmetic modulo 2^bits (SciPy signal / NumPy integer math)
+};
+
+/// The canonical convolution problem (see DESIGN.md §2).
+///
+/// Input is viewed as N x C x H x W (any strides: HW, HWC, CHW and NCHW are all just strides);
+/// the filter as K x (C/groups) x R x S; the output as N x K x P x Q. For every output element
+///
+///   out[n,k,p,q] = epilogue( sum_{c,r,s} in~[n, g*Cg+c, p*sh - pad_top + r*dh, q*sw - pad_left + s*dw]
+///                                          * w~[k, c, r, s] )
+///
+/// where in~ extends the input by `border`, w~ is the filter flipped in R and S when `flip`
+/// (convolution) and conjugated when `conj`, and epilogue(v) = act(v*scale + delta + bias[k])
+/// converted to `dst_dtype` by `rounding`.
+struct ConvProblem {
+  std::int64_t n = 1, c = 1, h = 1, w = 1;  ///< input
+  std::int64_t k = 1, r = 1, s = 1;         ///< filter: k outputs, r x s taps
+  std::int64_t groups = 1;
+  DType src_dtype = DType::f32;
+  DType filter_dtype = DType::f64;
+  DType dst_dtype = DType::f32;
+  bool flip = false;  ///< true: convolution; false: correlation
+  bool conj = false;  ///< conjugate the filter (complex correlation)
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t dilation_h = 1, dilation_w = 1;
+  std::int64_t pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  Border border = Border::constant;
+  std::complex<double> border_value = 0.0;
+  double scale = 1.0;
+  std::complex<double> delta = 0.0;
+  bool has_bias = false;
+  Activation activation = Activation::none;
+  double activation_alpha = 0.0, activation_beta = 0.0;  ///< leaky slope; clamp bounds
+  Rounding rounding = Rounding::saturate;
+
+  std::int64_t out_h() const;  ///< P
+  std::int64_t out_w() const;  ///< Q
+  /// Checks internal consistency; throws convkit::Error naming the field.
+  void validate() const;
+  /// The problem string used in tests, logs, explain() and the CLI:
+  /// "n1c3h1080w1920k3g3r5s5_pt2pl2pb2pr2_mirror_f32-f32", "sh2" etc. only when not default.
+  std::string to_string() const;
+};
+
+/// Algorithm choice; `automatic` lets the planner pick.
+enum class Algorithm : std::uint8_t { automatic, direct, reference };
+const char* algorithm_name(Algorithm a);
+Algorithm parse_algorithm(const std::string& name);
+
+struct PlanOptions {
+  Algorithm algorithm = Algorithm::automatic;
+};
+
+class Executor;  // internal
+
+/// An immutable, reusable execution plan: the chosen algorithm with its packed weights.
+class Plan {
+ public:
+  /// `filter`: K x C/groups x R x S (any strides, any real or complex dtype);
+  /// `bias`: K elements or empty (requires problem.has_bias).
+  Plan(const ConvProblem& problem, ConstTensorView filter, ConstTensorView bias = {},
+       PlanOptions options = {});
+  ~Plan();
+  Plan(Plan&&) noexcept;
+  Plan& operator=(Plan&&) noexcept;
+
+  /// Runs the plan. `src` is N x C x H x W, `dst` is N x K x P x Q (any strides, the planned dtypes).
+  /// `dst` must not overlap `src`.
+  void execute(ConstTensorView src, TensorView dst) const;
+
+  const ConvProblem& problem() const;
+  Algorithm algorithm() const;
+  /// Why this algorithm: the candidates in priority order, which accepted, the estimates.
+  std::string explain() const;
+
+ private:
+  std::unique_ptr<Executor> impl_;
+};
+
+/// Threads used by convkit (default: OMP_NUM_THREADS, else all cores). 0 restores the default.
+void set_num_threads(int n);
+int get_num_threads();
+
+/// The SIMD instruction set the fast paths use now ("AVX3", "AVX2", "SSE4", "EMU128").
+/// `CONVKIT_MAX_ISA=scalar|sse4|avx2|avx512` in the environment caps it (read once).
+std::string active_isa();
+
+/// Library version, "MAJOR.MINOR.PATCH".
+const char* version();
+
+}  // namespace convkit

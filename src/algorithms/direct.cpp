@@ -1,0 +1,280 @@
+// Direct correlation for image filtering: every channel has its own R x S kernel (C == K ==
+// groups, or one channel), stride 1, any dilation, any border.
+//
+// Loop nest (one "plane" is one channel, or all channels of an interleaved HWC image at once,
+// treated as one row of W*C samples whose taps are C apart):
+//   parallel for (plane, band of output rows):          OpenMP, static schedule
+//     for oy in band:
+//       make sure input rows oy-pt+r*dh (r < R) sit in the ring, border-extended, converted
+//       acc[0:Q*C]  = direct_row(ring rows, taps)          kernel: SIMD, register-tiled
+//       dst[oy, :]  = store(acc * scale + delta)           kernel: round + saturate
+#include "algorithms/direct.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <sstream>
+#include <vector>
+
+#include "algorithms/border.h"
+#include "kernels/direct/direct.h"
+#include "kernels/dispatch.h"
+#include "util/convert.h"
+#include "util/threads.h"
+
+namespace convkit {
+
+namespace {
+
+bool direct_dtype(DType t) { return t != DType::i32 && !is_complex(t); }
+
+double max_magnitude(DType t) {
+  switch (t) {
+    case DType::u8: return 255;
+    case DType::u16: return 65535;
+    case DType::i16: return 32768;
+    default: return std::numeric_limits<double>::infinity();
+  }
+}
+
+// Whether accumulating in f32 gives exactly the reference's (double) sum: true when every tap is
+// an integer times 2^-E and every partial sum is an integer times 2^-E below 2^24.
+bool f32_is_exact(const ConvProblem& p, const PreparedFilter& f) {
+  if (!is_integer(p.src_dtype) || p.scale != 1.0) return false;
+  std::vector<double> terms = f.w;
+  terms.push_back(p.delta.real());
+  terms.push_back(p.border_value.real());
+  for (double b : f.bias) terms.push_back(b);
+  for (int e = 0; e <= 16; ++e) {
+    const double m = std::ldexp(1.0, e);
+    bool ok = std::all_of(terms.begin(), terms.end(),
+                          [&](double t) { return t * m == std::trunc(t * m); });
+    if (!ok) continue;
+    double bound = (f.max_abs_sum * std::max(max_magnitude(p.src_dtype),
+                                             std::abs(p.border_value.real())) +
+                    std::abs(p.delta.real())) * m;
+    for (double b : f.bias) bound += std::abs(b) * m;
+    return bound < 16777216.0;
+  }
+  return false;
+}
+
+// f64 accumulation when the data is f64, or when f32 could round an integer result differently
+// from the reference; f32 otherwise (what OpenCV does for f32 images).
+bool use_f64(const ConvProblem& p, const PreparedFilter& f) {
+  if (p.src_dtype == DType::f64 || p.dst_dtype == DType::f64) return true;
+  if (is_integer(p.src_dtype)) return !f32_is_exact(p, f);
+  return false;
+}
+
+struct RowCtx {
+  const ConvProblem* p;
+  ConstTensorView src;
+  TensorView dst;
+  bool interleaved;       // all channels of a row processed as one row of W*C samples
+  std::int64_t chans;     // samples per pixel in a row: C if interleaved, else 1
+};
+
+template <class Acc>
+class DirectImpl final : public AlgorithmImpl {
+ public:
+  DirectImpl(const ConvProblem& p, std::shared_ptr<const PreparedFilter> f)
+      : p_(p), filter_(std::move(f)) {
+    taps_.assign(filter_->w.begin(), filter_->w.end());
+  }
+
+  std::string describe() const override {
+    std::ostringstream os;
+    os << "direct: " << (sizeof(Acc) == 4 ? "f32" : "f64") << " accumulation, "
+       << kernels::isa_name() << ", up to " << get_num_threads() << " threads";
+    return os.str();
+  }
+
+  void run(ConstTensorView src, TensorView dst) const override {
+    const ConvProblem& p = p_;
+    RowCtx ctx{&p, src, dst, false, 1};
+    // Interleaved channels: both views keep a pixel's channels adjacent and the same kernel
+    // everywhere, so one wide row of W*C samples serves them all.
+    bool same_taps = true;
+    const std::size_t rs = std::size_t(p.r * p.s);
+    for (std::int64_t k = 1; k < p.k && same_taps; ++k)
+      same_taps = std::equal(taps_.begin(), taps_.begin() + rs, taps_.begin() + k * rs) &&
+                  (filter_->bias.empty() || filter_->bias[k] == filter_->bias[0]);
+    if (p.c > 1 && same_taps && src.stride(1) == 1 && src.stride(3) == p.c && dst.stride(1) == 1 &&
+        dst.stride(3) == p.k) {
+      ctx.interleaved = true;
+      ctx.chans = p.c;
+    }
+    const std::int64_t planes = ctx.interleaved ? p.n : p.n * p.c;
+    const std::int64_t P = p.out_h();
+    const std::int64_t work = P * p.out_w() * p.c * p.r * p.s;
+    const int threads = threads_for(work, 1 << 15);
+    // Several bands per thread balance the load; each band re-reads only R-1 halo rows.
+    const std::int64_t bands_per_plane =
+        std::max<std::int64_t>(1, std::min<std::int64_t>(P, (threads * 4 + planes - 1) / planes));
+    const std::int64_t items = planes * bands_per_plane;
+    kernels::select_isa();
+#pragma omp parallel for schedule(static) num_threads(threads)
+    for (std::int64_t it = 0; it < items; ++it) {
+      const std::int64_t plane = it / bands_per_plane, band = it % bands_per_plane;
+      const std::int64_t y0 = band * P / bands_per_plane, y1 = (band + 1) * P / bands_per_plane;
+      run_band(ctx, plane, y0, y1);
+    }
+  }
+
+ private:
+  // One band of output rows of one plane; all scratch is private to the call.
+  void run_band(const RowCtx& ctx, std::int64_t plane, std::int64_t y0, std::int64_t y1) const {
+    const ConvProblem& p = *ctx.p;
+    const std::int64_t C = ctx.chans;
+    const std::int64_t n = ctx.interleaved ? plane : plane / p.c;
+    const std::int64_t c = ctx.interleaved ? 0 : plane % p.c;
+    const std::int64_t Q = p.out_w();
+    const std::int64_t ext_w = p.w + p.pad_left + p.pad_right;
+    const std::size_t row_len = std::size_t(ext_w * C) + kernels::kSlack;
+    const std::int64_t span = (p.r - 1) * p.dilation_h + 1;  // input rows one output row needs
+
+    // Ring of `span` extended rows, keyed by extended row index (y - pad_top + i).
+    std::vector<Acc> ring(std::size_t(span) * row_len);
+    std::vector<std::int64_t> ring_key(std::size_t(span), std::numeric_limits<std::int64_t>::min());
+    std::vector<Acc> acc(std::size_t(Q * C) + kernels::kSlack);
+    std::vector<const Acc*> rows(std::size_t(p.r));
+    const Acc fill = Acc(p.border_value.real());
+
+    for (std::int64_t oy = y0; oy < y1; ++oy) {
+      for (std::int64_t r = 0; r < p.r; ++r) {
+        const std::int64_t iy = oy - p.pad_top + r * p.dilation_h;
+        const std::size_t slot = std::size_t(((iy % span) + span) % span);
+        Acc* buf = ring.data() + slot * row_len;
+        if (ring_key[slot] != iy) {
+          load_row(ctx, n, c, iy, buf, fill);
+          ring_key[slot] = iy;
+        }
+        rows[std::size_t(r)] = buf;
+      }
+      const Acc* taps = taps_.data() + std::size_t(ctx.interleaved ? 0 : c) * std::size_t(p.r * p.s);
+      direct_row(rows.data(), taps, std::size_t(p.r), std::size_t(p.s),
+                 std::size_t(C * p.dilation_w), std::size_t(Q * C), acc.data());
+      const double bias = filter_->bias.empty() ? 0.0 : filter_->bias[std::size_t(c)];
+      store_row(ctx, n, c, oy, acc.data(), Acc(p.scale), Acc(p.delta.real() + bias));
+    }
+  }
+
+  static void direct_row(const Acc* const* rows, const Acc* taps, std::size_t R, std::size_t S,
+                         std::size_t step, std::size_t n, Acc* out) {
+    if constexpr (sizeof(Acc) == 4)
+      kernels::f32_direct_row(rows, taps, R, S, step, n, out);
+    else
+      kernels::f64_direct_row(rows, taps, R, S, step, n, out);
+  }
+
+  // The halo loader: input row `iy` (extended coordinates) of plane (n, c), converted to Acc and
+  // extended left/right by the border rule, so the kernels never see a border.
+  static void load_row(const RowCtx& ctx, std::int64_t n, std::int64_t c, std::int64_t iy,
+                       Acc* buf, Acc fill) {
+    const ConvProblem& p = *ctx.p;
+    const std::int64_t C = ctx.chans;
+    const std::int64_t ext_w = p.w + p.pad_left + p.pad_right;
+    const std::int64_t y = border_index(iy, p.h, p.border);
+    if (y < 0) {
+      std::fill(buf, buf + ext_w * C, fill);
+      return;
+    }
+    Acc* interior = buf + p.pad_left * C;
+    const char* base = static_cast<const char*>(ctx.src.data()) +
+                       (n * ctx.src.stride(0) + c * ctx.src.stride(1) + y * ctx.src.stride(2)) *
+                           std::int64_t(dtype_size(p.src_dtype));
+    visit_dtype(p.src_dtype, [&](auto z) {
+      using T = decltype(z);
+      if constexpr (std::is_arithmetic_v<T>) {
+        const T* s = reinterpret_cast<const T*>(base);
+        const std::int64_t xs = ctx.src.stride(3);
+        if (xs == C) {  // contiguous samples: a plain loop the compiler vectorises
+          for (std::int64_t j = 0; j < p.w * C; ++j) interior[j] = Acc(s[j]);
+        } else {
+          for (std::int64_t x = 0; x < p.w; ++x) interior[x] = Acc(s[x * xs]);
+        }
+      }
+    });
+    for (std::int64_t x = -p.pad_left; x < p.w + p.pad_right; ++x) {
+      if (x == 0) x = p.w;  // skip the interior
+      if (x >= p.w + p.pad_right) break;
+      const std::int64_t bx = border_index(x, p.w, p.border);
+      Acc* to = interior + x * C;
+      if (bx < 0)
+        std::fill(to, to + C, fill);
+      else
+        std::copy(interior + bx * C, interior + bx * C + C, to);
+    }
+  }
+
+  static void store_row(const RowCtx& ctx, std::int64_t n, std::int64_t c, std::int64_t oy,
+                        const Acc* acc, Acc scale, Acc delta) {
+    const ConvProblem& p = *ctx.p;
+    const std::int64_t C = ctx.chans, Q = p.out_w();
+    const std::int64_t count = Q * C;
+    char* base = static_cast<char*>(ctx.dst.data()) +
+                 (n * ctx.dst.stride(0) + c * ctx.dst.stride(1) + oy * ctx.dst.stride(2)) *
+                     std::int64_t(dtype_size(p.dst_dtype));
+    const bool contiguous = ctx.dst.stride(3) == C;
+    visit_dtype(p.dst_dtype, [&](auto z) {
+      using D = decltype(z);
+      if constexpr (std::is_arithmetic_v<D> && !std::is_same_v<D, std::int32_t> &&
+                    !(sizeof(Acc) == 4 && std::is_same_v<D, double>)) {
+        D* out = reinterpret_cast<D*>(base);
+        if (contiguous) {
+          store_kernel(acc, std::size_t(count), scale, delta, out);
+        } else {
+          // Odd output strides (a flipped or transposed view): convert through a small buffer.
+          std::vector<D> tmp(static_cast<std::size_t>(count));
+          store_kernel(acc, std::size_t(count), scale, delta, tmp.data());
+          for (std::int64_t x = 0; x < Q; ++x) out[x * ctx.dst.stride(3)] = tmp[std::size_t(x)];
+        }
+      }
+    });
+  }
+
+#define CONVKIT_DIRECT_ROW(name, A)
+#define CONVKIT_DIRECT_STORE(name, A, Dst)                                               \
+  static void store_kernel(const A* a, std::size_t count, A scale, A delta, Dst* out) { \
+    kernels::name(a, count, scale, delta, out);                                          \
+  }
+#include "kernels/direct/direct.inc"
+#undef CONVKIT_DIRECT_ROW
+#undef CONVKIT_DIRECT_STORE
+
+  ConvProblem p_;
+  std::shared_ptr<const PreparedFilter> filter_;
+  std::vector<Acc> taps_;
+};
+
+}  // namespace
+
+std::string direct_rejects(const ConvProblem& p, const PreparedFilter& f) {
+  if (f.complex || is_complex(p.src_dtype)) return "complex data";
+  if (!direct_dtype(p.src_dtype) || !direct_dtype(p.dst_dtype))
+    return std::string("no kernel for ") + dtype_name(p.src_dtype) + " -> " +
+           dtype_name(p.dst_dtype);
+  if (is_integer(p.dst_dtype) && p.rounding == Rounding::wrap)
+    return "integer output with wrap-around (NumPy integer) arithmetic";
+  if (p.c / p.groups != 1 || p.k / p.groups != 1) return "channels are mixed (not per-channel)";
+  if (p.stride_h != 1 || p.stride_w != 1) return "stride > 1";
+  if (p.activation != Activation::none) return "fused activation";
+  return "";
+}
+
+double direct_estimate(const ConvProblem& p, const PreparedFilter& f) {
+  // Measured order of magnitude on AVX-512: ~12 G f32 multiply-adds/s per thread (half for f64).
+  const double taps = double(p.n * p.k * p.out_h() * p.out_w()) * double(p.r * p.s);
+  const double rate = (use_f64(p, f) ? 6e6 : 12e6) * get_num_threads();
+  return taps / rate + 0.005;
+}
+
+std::unique_ptr<AlgorithmImpl> make_direct(const ConvProblem& p,
+                                           std::shared_ptr<const PreparedFilter> f) {
+  if (use_f64(p, *f)) return std::make_unique<DirectImpl<double>>(p, std::move(f));
+  return std::make_unique<DirectImpl<float>>(p, std::move(f));
+}
+
+}  // namespace convkit

@@ -1,0 +1,137 @@
+// The direct kernels, written once with Highway and compiled per target (see direct.h for the
+// contract). Included once per target by foreach_target.h, hence the toggle guard.
+#if defined(CONVKIT_DIRECT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CONVKIT_DIRECT_INL_H_
+#undef CONVKIT_DIRECT_INL_H_
+#else
+#define CONVKIT_DIRECT_INL_H_
+#endif
+
+#include <cstring>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace convkit::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Four vectors of outputs live in registers while every tap is applied: each tap costs one
+// broadcast and four load+FMA pairs, and the accumulators never touch memory.
+template <class T>
+HWY_INLINE void DirectRow(const T* const* rows, const T* taps, size_t R, size_t S, size_t step,
+                          size_t n, T* out) {
+  const hn::ScalableTag<T> d;
+  const size_t L = hn::Lanes(d);
+  size_t j = 0;
+  for (; j + 4 * L <= n; j += 4 * L) {
+    auto a0 = hn::Zero(d), a1 = hn::Zero(d), a2 = hn::Zero(d), a3 = hn::Zero(d);
+    for (size_t r = 0; r < R; ++r) {
+      const T* row = rows[r] + j;
+      const T* tap = taps + r * S;
+      for (size_t s = 0; s < S; ++s) {
+        const auto t = hn::Set(d, tap[s]);
+        const T* p = row + s * step;
+        a0 = hn::MulAdd(hn::LoadU(d, p), t, a0);
+        a1 = hn::MulAdd(hn::LoadU(d, p + L), t, a1);
+        a2 = hn::MulAdd(hn::LoadU(d, p + 2 * L), t, a2);
+        a3 = hn::MulAdd(hn::LoadU(d, p + 3 * L), t, a3);
+      }
+    }
+    hn::StoreU(a0, d, out + j);
+    hn::StoreU(a1, d, out + j + L);
+    hn::StoreU(a2, d, out + j + 2 * L);
+    hn::StoreU(a3, d, out + j + 3 * L);
+  }
+  // Remaining outputs one vector at a time; the last vector may run past n (rows have slack),
+  // so it is stored through a buffer.
+  for (; j < n; j += L) {
+    auto a = hn::Zero(d);
+    for (size_t r = 0; r < R; ++r)
+      for (size_t s = 0; s < S; ++s)
+        a = hn::MulAdd(hn::LoadU(d, rows[r] + j + s * step), hn::Set(d, taps[r * S + s]), a);
+    if (j + L <= n) {
+      hn::StoreU(a, d, out + j);
+    } else {
+      HWY_ALIGN T tmp[hn::MaxLanes(d)];
+      hn::Store(a, d, tmp);
+      std::memcpy(out + j, tmp, (n - j) * sizeof(T));
+    }
+  }
+}
+
+// acc * scale + delta, rounded half to even (the MXCSR default) and saturated by the demotes.
+// i32 -> u8 goes through i16: Highway 1.0.3's direct i32 -> u8 demote on x86 returns the low
+// byte for values in (32767, 65535] instead of 255.
+template <class D, class VI>
+HWY_INLINE void StoreI32AsU8(D d, VI i, uint8_t* dst) {
+  const hn::Rebind<uint8_t, D> du8;
+  hn::StoreU(hn::DemoteTo(du8, hn::DemoteTo(hn::Rebind<int16_t, D>(), i)), du8, dst);
+}
+template <class D, class V>
+HWY_INLINE void StoreConverted(D d, V v, uint8_t* dst) {
+  StoreI32AsU8(d, hn::NearestInt(v), dst);
+}
+template <class D, class V>
+HWY_INLINE void StoreConverted(D d, V v, uint16_t* dst) {
+  hn::StoreU(hn::DemoteTo(hn::Rebind<uint16_t, D>(), hn::NearestInt(v)), hn::Rebind<uint16_t, D>(),
+             dst);
+}
+template <class D, class V>
+HWY_INLINE void StoreConverted(D d, V v, int16_t* dst) {
+  hn::StoreU(hn::DemoteTo(hn::Rebind<int16_t, D>(), hn::NearestInt(v)), hn::Rebind<int16_t, D>(),
+             dst);
+}
+template <class D, class V>
+HWY_INLINE void StoreConverted(D d, V v, float* dst) {
+  if constexpr (sizeof(hn::TFromD<D>) == 4)
+    hn::StoreU(v, d, dst);
+  else
+    hn::StoreU(hn::DemoteTo(hn::Rebind<float, D>(), v), hn::Rebind<float, D>(), dst);
+}
+template <class D, class V>
+HWY_INLINE void StoreConverted(D d, V v, double* dst) {
+  hn::StoreU(v, d, dst);
+}
+
+// f64 has no NearestInt: round in f64 (half to even), then the f64->i32 demote is exact or
+// saturating, and the i32 demotes saturate to the narrow type.
+template <class D, class V, class Dst>
+HWY_INLINE void StoreConvertedF64(D d, V v, Dst* dst) {
+  if constexpr (std::is_integral_v<Dst>) {
+    const hn::Rebind<int32_t, D> di;
+    const hn::Rebind<Dst, D> dd;
+    const auto i = hn::DemoteTo(di, hn::Round(v));
+    if constexpr (std::is_same_v<Dst, uint8_t>)
+      StoreI32AsU8(d, i, dst);
+    else
+      hn::StoreU(hn::DemoteTo(dd, i), dd, dst);
+  } else {
+    StoreConverted(d, v, dst);
+  }
+}
+
+template <class T, class Dst>
+HWY_INLINE void StoreRow(const T* acc, size_t n, T scale, T delta, Dst* dst) {
+  const hn::ScalableTag<T> d;
+  const size_t L = hn::Lanes(d);
+  const auto vs = hn::Set(d, scale), vd = hn::Set(d, delta);
+  auto one = [&](size_t j, Dst* to) {
+    const auto v = hn::MulAdd(hn::LoadU(d, acc + j), vs, vd);
+    if constexpr (sizeof(T) == 8)
+      StoreConvertedF64(d, v, to);
+    else
+      StoreConverted(d, v, to);
+  };
+  size_t j = 0;
+  for (; j + L <= n; j += L) one(j, dst + j);
+  if (j < n) {
+    HWY_ALIGN Dst tmp[hn::MaxLanes(d)];
+    one(j, tmp);
+    std::memcpy(dst + j, tmp, (n - j) * sizeof(Dst));
+  }
+}
+
+}  // namespace convkit::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // CONVKIT_DIRECT_INL_H_

@@ -1,0 +1,67 @@
+#include <sstream>
+
+#include "convkit/error.h"
+#include "convkit/plan.h"
+
+namespace convkit {
+
+const char* border_name(Border b) {
+  static constexpr const char* kNames[] = {"constant", "replicate", "reflect", "mirror", "wrap"};
+  return kNames[static_cast<int>(b)];
+}
+
+std::int64_t ConvProblem::out_h() const {
+  return (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1;
+}
+std::int64_t ConvProblem::out_w() const {
+  return (w + pad_left + pad_right - dilation_w * (s - 1) - 1) / stride_w + 1;
+}
+
+void ConvProblem::validate() const {
+  auto positive = [](const char* name, std::int64_t v) {
+    if (v < 1) detail::fail(name, "must be >= 1, got ", v);
+  };
+  positive("n", n), positive("c", c), positive("h", h), positive("w", w);
+  positive("k", k), positive("r", r), positive("s", s), positive("groups", groups);
+  positive("stride_h", stride_h), positive("stride_w", stride_w);
+  positive("dilation_h", dilation_h), positive("dilation_w", dilation_w);
+  if (c % groups) detail::fail("groups", groups, " does not divide the input channels c=", c);
+  if (k % groups) detail::fail("groups", groups, " does not divide the output channels k=", k);
+  for (auto [name, v] : {std::pair{"pad_top", pad_top}, {"pad_left", pad_left},
+                         {"pad_bottom", pad_bottom}, {"pad_right", pad_right}})
+    if (v < 0) detail::fail(name, "must be >= 0, got ", v);
+  if (out_h() < 1 || out_w() < 1)
+    detail::fail("padding", "the output would be empty (", out_h(), "x", out_w(),
+                 "): the dilated kernel is larger than the padded input");
+  if (has_bias && is_complex(dst_dtype)) detail::fail("bias", "not supported for complex output");
+  if (activation != Activation::none && (is_complex(src_dtype) || is_complex(filter_dtype)))
+    detail::fail("activation", "not defined for complex data");
+  if (is_complex(src_dtype) || is_complex(filter_dtype)) {
+    if (!is_complex(dst_dtype))
+      detail::fail("dst_dtype", dtype_name(dst_dtype), " cannot hold a complex result");
+  }
+  if (border == Border::constant && is_integer(dst_dtype) && rounding == Rounding::wrap &&
+      is_integer(src_dtype) && is_integer(filter_dtype)) {
+    double v = border_value.real();
+    if (!std::isfinite(v) || v != std::trunc(v) || border_value.imag() != 0)
+      detail::fail("fillvalue", v, " cannot be stored exactly in the integer output type ",
+                   dtype_name(dst_dtype));
+  }
+}
+
+std::string ConvProblem::to_string() const {
+  std::ostringstream os;
+  os << 'n' << n << 'c' << c << 'h' << h << 'w' << w << 'k' << k;
+  if (groups != 1) os << 'g' << groups;
+  os << 'r' << r << 's' << s;
+  if (stride_h != 1 || stride_w != 1) os << "_sh" << stride_h << "sw" << stride_w;
+  if (dilation_h != 1 || dilation_w != 1) os << "_dh" << dilation_h << "dw" << dilation_w;
+  os << "_pt" << pad_top << "pl" << pad_left << "pb" << pad_bottom << "pr" << pad_right << '_'
+     << border_name(border);
+  if (border == Border::constant && border_value != 0.0) os << '(' << border_value.real() << ')';
+  os << '_' << (flip ? "conv" : "corr") << (conj ? "*" : "") << '_' << dtype_name(src_dtype) << '-'
+     << dtype_name(filter_dtype) << '-' << dtype_name(dst_dtype);
+  return os.str();
+}
+
+}  // namespace convkit

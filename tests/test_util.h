@@ -1,0 +1,118 @@
+#pragma once
+// Randomized test support: random values for every dtype, and views in awkward layouts.
+
+#include <cstdint>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "convkit/error.h"
+#include "convkit/tensor.h"
+#include "util/convert.h"
+
+namespace convkit::test {
+
+/// Number of randomized cases: CONVKIT_TEST_CASES overrides (the sanitizer run uses fewer).
+inline int case_count(int dflt) {
+  const char* e = std::getenv("CONVKIT_TEST_CASES");
+  return e ? std::atoi(e) : dflt;
+}
+
+struct Rng {
+  std::mt19937_64 gen;
+  explicit Rng(std::uint64_t seed) : gen(seed) {}
+  std::int64_t uniform(std::int64_t lo, std::int64_t hi) {  // inclusive
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(gen);
+  }
+  double real(double lo = -1, double hi = 1) {
+    return std::uniform_real_distribution<double>(lo, hi)(gen);
+  }
+  bool chance(double p) { return real(0, 1) < p; }
+  template <class T>
+  const T& pick(const std::vector<T>& v) { return v[std::size_t(uniform(0, std::int64_t(v.size()) - 1))]; }
+};
+
+/// A value typical of `t`: the full range for integers, [-scale, scale) for floats.
+inline std::complex<double> random_value(DType t, Rng& rng, double scale = 10) {
+  switch (t) {
+    case DType::u8: return double(rng.uniform(0, 255));
+    case DType::u16: return double(rng.uniform(0, 65535));
+    case DType::i16: return double(rng.uniform(-32768, 32767));
+    case DType::i32: return double(rng.uniform(-100000, 100000));
+    case DType::f32:
+    case DType::f64: return rng.real(-scale, scale);
+    default: return {rng.real(-scale, scale), rng.real(-scale, scale)};
+  }
+}
+
+/// Storage plus a view of `shape` into it with a random layout: contiguous, with gaps between
+/// rows, reversed along an axis (negative strides), or axes permuted.
+struct OwnedView {
+  Tensor storage;
+  TensorView view;
+};
+
+inline OwnedView random_view(DType t, std::vector<std::int64_t> shape, Rng& rng,
+                             bool awkward = true) {
+  const int rank = int(shape.size());
+  // Allocate with a gap of 0..2 elements on every axis, then index a sub-block.
+  std::vector<std::int64_t> alloc(shape);
+  const bool gaps = awkward && rng.chance(0.3);
+  if (gaps)
+    for (auto& a : alloc) a += rng.uniform(0, 2);
+  std::vector<int> order(static_cast<std::size_t>(rank));
+  for (int i = 0; i < rank; ++i) order[std::size_t(i)] = i;
+  if (awkward && rank >= 2 && rng.chance(0.15)) std::swap(order[std::size_t(rank - 1)], order[std::size_t(rank - 2)]);
+  // Memory order: axis order[0] outermost.
+  std::vector<std::int64_t> mem_shape(static_cast<std::size_t>(rank));
+  for (int i = 0; i < rank; ++i) mem_shape[std::size_t(i)] = alloc[std::size_t(order[std::size_t(i)])];
+  OwnedView o{Tensor(t, std::span<const std::int64_t>(mem_shape)), {}};
+  std::vector<std::int64_t> mem_strides(static_cast<std::size_t>(rank));
+  std::int64_t s = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    mem_strides[std::size_t(i)] = s;
+    s *= mem_shape[std::size_t(i)];
+  }
+  std::vector<std::int64_t> strides(static_cast<std::size_t>(rank));
+  for (int i = 0; i < rank; ++i) strides[std::size_t(order[std::size_t(i)])] = mem_strides[std::size_t(i)];
+  char* base = static_cast<char*>(o.storage.data());
+  const auto es = std::int64_t(dtype_size(t));
+  if (awkward && rng.chance(0.15)) {  // reverse the last axis
+    const int ax = rank - 1;
+    base += (shape[std::size_t(ax)] - 1) * strides[std::size_t(ax)] * es;
+    strides[std::size_t(ax)] = -strides[std::size_t(ax)];
+  }
+  o.view = TensorView(base, t, std::span<const std::int64_t>(shape),
+                      std::span<const std::int64_t>(strides));
+  return o;
+}
+
+/// Fills every element of `v` (any strides) with random values.
+inline void fill_random(const TensorView& v, Rng& rng, double scale = 10) {
+  std::vector<std::int64_t> idx(std::size_t(v.rank()), 0);
+  const auto es = std::int64_t(dtype_size(v.dtype()));
+  for (std::int64_t e = 0; e < v.numel(); ++e) {
+    std::int64_t off = 0;
+    for (int i = 0; i < v.rank(); ++i) off += idx[std::size_t(i)] * v.stride(i);
+    store_complex(random_value(v.dtype(), rng, scale), static_cast<char*>(v.data()) + off * es,
+                  v.dtype(), Rounding::saturate);
+    for (int i = v.rank() - 1; i >= 0; --i) {
+      if (++idx[std::size_t(i)] < v.dim(i)) break;
+      idx[std::size_t(i)] = 0;
+    }
+  }
+}
+
+/// Element `flat` (row-major index over the logical shape) of `v`, as complex<double>.
+inline std::complex<double> element(const ConstTensorView& v, std::int64_t flat) {
+  std::int64_t off = 0;
+  for (int i = v.rank() - 1; i >= 0; --i) {
+    off += (flat % v.dim(i)) * v.stride(i);
+    flat /= v.dim(i);
+  }
+  return load_as<std::complex<double>>(
+      static_cast<const char*>(v.data()) + off * std::int64_t(dtype_size(v.dtype())), v.dtype());
+}
+
+}  // namespace convkit::test

@@ -1,0 +1,434 @@
+// The convkit command: SciPy-style convolve/correlate and OpenCV-style filter on image and
+// array files.
+//
+//   convkit convolve  IN KERNEL OUT [--mode full|same|valid] [--boundary fill|wrap|symm] ...
+//   convkit correlate IN KERNEL OUT [same options]
+//   convkit filter IN OUT (--kernel "1 2 1; 2 4 2; 1 2 1" | --kernel-file K | --preset NAME) ...
+//   convkit presets
+//
+// Exit status: 0 success, 1 failure (bad input, I/O), 2 usage error. Every failure prints exactly
+// one line "convkit: error: ..." on stderr, and OUT is either fully written or left as it was.
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <complex>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+
+#include "convkit/convkit.h"
+#include "io/image.h"
+#include "io/kernel_text.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using convkit::ConstTensorView;
+using convkit::DType;
+using convkit::Tensor;
+
+// Bad command-line syntax that CLI11 cannot see (e.g. "--anchor 1;2"): exit status 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommonOptions {
+  int threads = -1;  // -1: not given, keep convkit's default
+  std::string algorithm = "auto";
+  bool explain = false;
+  bool verbose = false;
+};
+
+struct SignalOptions {
+  std::string in, kernel, out;
+  std::string mode = "full", boundary = "fill", fillvalue = "0";
+};
+
+struct FilterOptions {
+  std::string in, out;
+  std::string kernel, kernel_file, preset;
+  std::string border = "reflect101", anchor, depth = "same";
+  double delta = 0.0;
+  bool normalize = false;
+};
+
+// --- parsing helpers ----------------------------------------------------------------------------
+
+bool parse_real(std::string_view s, double* out) {
+  if (!s.empty() && s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) return false;
+  }
+  if (s.empty()) return false;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+// Python's complex() spelling: "2", "-1.5", "2j", "1+2j", "(1-2.5e-3j)".
+std::complex<double> parse_fillvalue(const std::string& text) {
+  std::string s;
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) s.push_back(c);
+  if (s.size() >= 2 && s.front() == '(' && s.back() == ')') s = s.substr(1, s.size() - 2);
+  auto bad = [&]() -> std::complex<double> {
+    throw UsageError("--fillvalue: '" + text + "' is not a number (e.g. 0, -1.5, 2j, 1+2j)");
+  };
+  if (s.empty()) return bad();
+  double re = 0, im = 0;
+  if (s.back() != 'j' && s.back() != 'J')
+    return parse_real(s, &re) ? std::complex<double>(re) : bad();
+  std::string_view body(s.data(), s.size() - 1);
+  // The sign that starts the imaginary part: the last one not inside an exponent.
+  std::size_t split = std::string_view::npos;
+  for (std::size_t i = body.size(); i-- > 1;) {
+    if ((body[i] == '+' || body[i] == '-') && body[i - 1] != 'e' && body[i - 1] != 'E') {
+      split = i;
+      break;
+    }
+  }
+  std::string_view real_part = split == std::string_view::npos ? "" : body.substr(0, split);
+  std::string_view imag_part = split == std::string_view::npos ? body : body.substr(split);
+  if (!real_part.empty() && !parse_real(real_part, &re)) return bad();
+  if (imag_part.empty() || imag_part == "+")
+    im = 1;
+  else if (imag_part == "-")
+    im = -1;
+  else if (!parse_real(imag_part, &im))
+    return bad();
+  return {re, im};
+}
+
+convkit::Anchor parse_anchor(const std::string& text) {
+  convkit::Anchor a;
+  auto comma = text.find(',');
+  auto to_int = [](std::string_view s, int* v) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+    return !s.empty() && ec == std::errc() && end == s.data() + s.size();
+  };
+  std::string_view s(text);
+  if (comma == std::string::npos || !to_int(s.substr(0, comma), &a.x) ||
+      !to_int(s.substr(comma + 1), &a.y)) {
+    throw UsageError("--anchor: '" + text + "' is not X,Y (e.g. --anchor 1,1; -1,-1 = centre)");
+  }
+  return a;
+}
+
+convkit::Border parse_border(const std::string& name) {
+  if (name == "constant") return convkit::Border::constant;
+  if (name == "replicate") return convkit::Border::replicate;
+  if (name == "reflect") return convkit::Border::reflect;
+  if (name == "wrap") return convkit::Border::wrap;
+  return convkit::Border::mirror;  // "reflect101", OpenCV's default; CLI11 checked the set
+}
+
+// --- the work -----------------------------------------------------------------------------------
+
+std::string describe(ConstTensorView t) {
+  return t.geometry().shape_string() + " " + convkit::dtype_name(t.dtype());
+}
+
+void apply_common(const CommonOptions& c) {
+  if (c.threads >= 0) convkit::set_num_threads(c.threads);
+}
+
+// Fails before any computing when OUT cannot hold the result.
+void check_output(const std::string& out, DType dtype, std::span<const std::int64_t> shape,
+                  const char* advice) {
+  if (fs::is_directory(out)) throw convkit::Error("output", "'" + out + "' is a directory");
+  std::string problem = convkit::io::storage_problem(out, dtype, shape);
+  if (problem.empty()) return;
+  if (convkit::io::is_image_extension(out)) {
+    problem += "; use .npy";
+    if (dtype != DType::u8 && dtype != DType::u16) problem += advice;
+  }
+  throw convkit::Error("output", "'" + out + "': " + problem);
+}
+
+// The temporary being written, for the signal handler (a fixed buffer: handlers cannot allocate).
+char g_temporary[4096];
+
+extern "C" void remove_temporary_and_die(int sig) {
+  if (g_temporary[0]) ::unlink(g_temporary);
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t i = 0; !from.empty() && (i = s.find(from, i)) != std::string::npos;
+       i += to.size())
+    s.replace(i, from.size(), to);
+  return s;
+}
+
+// Writes next to OUT under a hidden name that keeps the extension (the writer picks the format
+// from it), then renames: readers of OUT never see a partial file, and a failure leaves no file.
+void write_atomically(const std::string& out, ConstTensorView t) {
+  const fs::path target(out);
+  const fs::path temporary =
+      target.parent_path() / ("." + target.stem().string() + ".tmp" + std::to_string(::getpid()) +
+                              target.extension().string());
+  const std::string tmp = temporary.string();
+  if (tmp.size() < sizeof g_temporary) std::memcpy(g_temporary, tmp.c_str(), tmp.size() + 1);
+  std::signal(SIGINT, remove_temporary_and_die);
+  std::signal(SIGTERM, remove_temporary_and_die);
+  try {
+    convkit::io::write_image(tmp, t);
+    fs::rename(temporary, target);
+  } catch (const convkit::IoError& e) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    g_temporary[0] = '\0';
+    throw convkit::IoError(replace_all(e.what(), tmp, out));
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(temporary, ignored);
+    g_temporary[0] = '\0';
+    throw;
+  }
+  g_temporary[0] = '\0';
+}
+
+double milliseconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+void print_explain(const CommonOptions& c) {
+  std::cout << "convkit " << convkit::version() << ": isa " << convkit::active_isa() << ", "
+            << convkit::get_num_threads() << " thread(s), algorithm " << c.algorithm
+            << (c.algorithm == "auto" ? " (planner's choice)" : " (forced)") << "\n";
+}
+
+void report(const CommonOptions& c, const std::string& line, double ms) {
+  if (c.explain) print_explain(c);
+  if (c.explain || c.verbose) {
+    std::ostringstream os;
+    os.setf(std::ios::fixed);
+    os.precision(3);
+    os << line << " in " << ms << " ms\n";
+    std::cout << os.str() << std::flush;
+  }
+}
+
+int run_signal(bool convolve, const SignalOptions& o, const CommonOptions& c) {
+  apply_common(c);
+  const auto mode = convkit::signal::parse_mode(o.mode);
+  const auto boundary = convkit::signal::parse_boundary(o.boundary);
+  const auto fillvalue = parse_fillvalue(o.fillvalue);
+  const convkit::PlanOptions plan{convkit::parse_algorithm(c.algorithm)};
+
+  Tensor in = convkit::io::read_image(o.in, "input");
+  if (in.rank() != 2) {
+    throw convkit::Error("input", "'" + o.in + "' has shape " + in.geometry().shape_string() +
+                                      "; convolve/correlate need a 2-D array (for colour "
+                                      "images use 'convkit filter')");
+  }
+  Tensor kernel = convkit::io::read_kernel_file(o.kernel);
+  const std::int64_t probe[] = {1, 1};
+  check_output(o.out, convkit::result_type(in.dtype(), kernel.dtype()), probe, "");
+
+  const auto start = std::chrono::steady_clock::now();
+  Tensor out = convolve ? convkit::signal::convolve2d(in, kernel, mode, boundary, fillvalue, plan)
+                        : convkit::signal::correlate2d(in, kernel, mode, boundary, fillvalue, plan);
+  const double ms = milliseconds_since(start);
+  write_atomically(o.out, out);
+
+  report(c,
+         std::string(convolve ? "convolve: " : "correlate: ") + o.in + " " + describe(in) +
+             (convolve ? " * " : " (x) ") + o.kernel + " " + describe(kernel) + " -> " + o.out +
+             " " + describe(out) + " [mode " + o.mode + ", boundary " + o.boundary + "]",
+         ms);
+  return 0;
+}
+
+Tensor normalized(ConstTensorView k) {
+  if (convkit::is_complex(k.dtype()))
+    throw convkit::Error("kernel", "--normalize needs a real kernel, got " +
+                                       std::string(convkit::dtype_name(k.dtype())));
+  std::span<const std::int64_t> shape(k.geometry().shape.data(), std::size_t(k.rank()));
+  Tensor out(DType::f64, shape);
+  convkit::copy(k, out.view());
+  double* v = out.data_as<double>();
+  double sum = 0, magnitude = 0;
+  for (std::int64_t i = 0; i < out.numel(); ++i) {
+    sum += v[i];
+    magnitude += std::abs(v[i]);
+  }
+  // Relative test: "0.1 0.2 -0.3" sums to 5.6e-17, not to 0, and dividing by it is no better.
+  if (!std::isfinite(sum) || std::abs(sum) <= 1e-12 * magnitude || sum == 0) {
+    throw convkit::Error("normalize", "the kernel sums to 0 (an edge or derivative kernel?); "
+                                      "drop --normalize");
+  }
+  for (std::int64_t i = 0; i < out.numel(); ++i) v[i] /= sum;
+  return out;
+}
+
+int run_filter(const FilterOptions& o, const CommonOptions& c) {
+  apply_common(c);
+  const int given = int(!o.kernel.empty()) + int(!o.kernel_file.empty()) + int(!o.preset.empty());
+  if (given != 1) throw UsageError("filter: give exactly one of --kernel, --kernel-file, --preset");
+
+  convkit::Filter2dOptions options;
+  options.border = parse_border(o.border);
+  options.delta = o.delta;
+  if (!o.anchor.empty()) options.anchor = parse_anchor(o.anchor);
+  options.plan.algorithm = convkit::parse_algorithm(c.algorithm);
+  std::optional<DType> depth;
+  if (o.depth != "same") depth = convkit::parse_dtype(o.depth, "depth");
+
+  Tensor kernel = !o.kernel.empty()        ? convkit::io::parse_kernel_string(o.kernel)
+                  : !o.kernel_file.empty() ? convkit::io::read_kernel_file(o.kernel_file)
+                                           : convkit::preset_kernel(o.preset);
+  if (o.normalize) kernel = normalized(kernel);
+  Tensor in = convkit::io::read_image(o.in, "input");
+  std::span<const std::int64_t> shape(in.geometry().shape.data(), std::size_t(in.rank()));
+  check_output(o.out, depth.value_or(in.dtype()), shape, " or --depth u8");
+
+  const auto start = std::chrono::steady_clock::now();
+  Tensor out = convkit::filter2d(in, depth, kernel, options);
+  const double ms = milliseconds_since(start);
+  write_atomically(o.out, out);
+
+  const std::string source = !o.kernel.empty()        ? "\"" + o.kernel + "\""
+                             : !o.kernel_file.empty() ? o.kernel_file
+                                                      : "preset " + o.preset;
+  report(c,
+         "filter: " + o.in + " " + describe(in) + " -> " + o.out + " " + describe(out) +
+             " [kernel " + source + " " + kernel.geometry().shape_string() + ", border " +
+             o.border + "]",
+         ms);
+  return 0;
+}
+
+int run_presets() {
+  std::string names = convkit::preset_names();
+  std::istringstream in(names);
+  std::string name;
+  while (std::getline(in, name, ',')) {
+    auto first = name.find_first_not_of(' ');
+    if (first != std::string::npos) std::cout << name.substr(first) << "\n";
+  }
+  return 0;
+}
+
+void add_common(CLI::App* cmd, CommonOptions& c) {
+  cmd->add_option("--threads", c.threads, "Threads to use (0: OMP_NUM_THREADS, else all cores)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--algorithm", c.algorithm, "auto (the planner's choice), direct or reference")
+      ->check(CLI::IsMember({"auto", "direct", "reference"}))
+      ->capture_default_str();
+  cmd->add_flag("--explain", c.explain, "Print the instruction set, threads and algorithm used");
+  cmd->add_flag("-v,--verbose", c.verbose, "Print one line: what was done, shapes, dtypes, time");
+}
+
+void add_signal_options(CLI::App* cmd, SignalOptions& o) {
+  cmd->add_option("IN", o.in, "Input: 2-D .npy (any convkit dtype) or gray .png/.pgm")
+      ->required();
+  cmd->add_option("KERNEL", o.kernel,
+                  "Kernel: 2-D .npy, gray image, or text file of rows (\"1 2 1\" per line)")
+      ->required();
+  cmd->add_option("OUT", o.out, "Output: .npy, or .png/.pgm for u8/u16 results")->required();
+  cmd->add_option("--mode", o.mode, "Output size: full, same or valid (scipy.signal)")
+      ->check(CLI::IsMember({"full", "same", "valid"}))
+      ->capture_default_str();
+  cmd->add_option("--boundary", o.boundary, "Border: fill (constant), wrap or symm (reflect)")
+      ->check(CLI::IsMember({"fill", "wrap", "symm"}))
+      ->capture_default_str();
+  cmd->add_option("--fillvalue", o.fillvalue, "Value outside the input for fill: 0, 1.5, 1+2j")
+      ->capture_default_str();
+}
+
+std::string single_line(std::string s) {
+  for (char& ch : s)
+    if (ch == '\n' || ch == '\r') ch = ' ';
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+int fail(const std::string& message, int code) {
+  std::cerr << "convkit: error: " << single_line(message) << std::endl;
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"convkit: 2-D convolution and image filtering (SciPy and OpenCV semantics)",
+               "convkit"};
+  app.set_version_flag("--version", [] {
+    return std::string("convkit ") + convkit::version() + " (" + convkit::active_isa() + ")";
+  });
+  app.require_subcommand(1);
+
+  CommonOptions common;
+  SignalOptions conv, corr;
+  FilterOptions filt;
+
+  auto* convolve = app.add_subcommand(
+      "convolve", "scipy.signal.convolve2d(IN, KERNEL, mode, boundary, fillvalue) -> OUT");
+  add_signal_options(convolve, conv);
+  add_common(convolve, common);
+
+  auto* correlate = app.add_subcommand(
+      "correlate", "scipy.signal.correlate2d(IN, KERNEL, mode, boundary, fillvalue) -> OUT");
+  add_signal_options(correlate, corr);
+  add_common(correlate, common);
+
+  auto* filter = app.add_subcommand(
+      "filter", "cv2.filter2D(IN, ddepth, kernel, anchor, delta, borderType) -> OUT");
+  filter->add_option("IN", filt.in, "Input: HxW or HxWxC .npy, .png, .pgm or .ppm")->required();
+  filter->add_option("OUT", filt.out, "Output file (.npy, .png, .pgm, .ppm)")->required();
+  filter->add_option("--kernel", filt.kernel, "Kernel rows, e.g. \"1 2 1; 2 4 2; 1 2 1\"");
+  filter->add_option("--kernel-file", filt.kernel_file, "Kernel from .npy or a text file of rows");
+  filter->add_option("--preset", filt.preset, "Named kernel (see 'convkit presets')");
+  filter
+      ->add_option("--border", filt.border,
+                   "Border: constant, replicate, reflect, reflect101 (OpenCV default), wrap")
+      ->check(CLI::IsMember({"constant", "replicate", "reflect", "reflect101", "wrap"}))
+      ->capture_default_str();
+  filter->add_option("--anchor", filt.anchor, "Kernel anchor X,Y (column,row); default centre");
+  filter->add_option("--delta", filt.delta, "Added to every output value")->capture_default_str();
+  filter
+      ->add_option("--depth", filt.depth, "Output dtype: same, u8, u16, i16, f32, f64 (ddepth)")
+      ->check(CLI::IsMember({"same", "u8", "u16", "i16", "f32", "f64"}))
+      ->capture_default_str();
+  filter->add_flag("--normalize", filt.normalize, "Divide the kernel by its sum");
+  add_common(filter, common);
+
+  auto* presets = app.add_subcommand("presets", "List the kernel names --preset accepts");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    return fail(std::string(e.what()) + " (see --help)", 2);
+  }
+
+  try {
+    if (convolve->parsed()) return run_signal(true, conv, common);
+    if (correlate->parsed()) return run_signal(false, corr, common);
+    if (filter->parsed()) return run_filter(filt, common);
+    if (presets->parsed()) return run_presets();
+    return fail("no command given (see --help)", 2);
+  } catch (const UsageError& e) {
+    return fail(std::string(e.what()) + " (see --help)", 2);
+  } catch (const std::exception& e) {
+    return fail(e.what(), 1);
+  } catch (...) {
+    return fail("unknown failure", 1);
+  }
+}
