@@ -84,6 +84,8 @@ Algorithm parse_algorithm(const std::string& name);
 
 struct PlanOptions {
   Algorithm algorithm = Algorithm::automatic;
+  /// If set, receives Plan::explain() of the plan a front end (filter2d, convolve2d, ...) made.
+  std::string* explain = nullptr;
 };
 
 class Executor;  // internal

@@ -145,6 +145,7 @@ Plan::Plan(const ConvProblem& problem, ConstTensorView filter, ConstTensorView b
   impl_->impl = chosen->create(problem, impl_->filter);
   ex << "plan: " << impl_->impl->describe();
   impl_->explanation = ex.str();
+  if (options.explain) *options.explain = impl_->explanation;
 }
 
 Plan::~Plan() = default;

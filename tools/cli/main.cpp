@@ -207,14 +207,16 @@ double milliseconds_since(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-void print_explain(const CommonOptions& c) {
+// `plan` is Plan::explain() of the plan the front end made (empty if it made none).
+void print_explain(const CommonOptions& c, const std::string& plan) {
   std::cout << "convkit " << convkit::version() << ": isa " << convkit::active_isa() << ", "
             << convkit::get_num_threads() << " thread(s), algorithm " << c.algorithm
             << (c.algorithm == "auto" ? " (planner's choice)" : " (forced)") << "\n";
+  if (!plan.empty()) std::cout << plan << (plan.back() == '\n' ? "" : "\n");
 }
 
-void report(const CommonOptions& c, const std::string& line, double ms) {
-  if (c.explain) print_explain(c);
+void report(const CommonOptions& c, const std::string& plan, const std::string& line, double ms) {
+  if (c.explain) print_explain(c, plan);
   if (c.explain || c.verbose) {
     std::ostringstream os;
     os.setf(std::ios::fixed);
@@ -229,7 +231,9 @@ int run_signal(bool convolve, const SignalOptions& o, const CommonOptions& c) {
   const auto mode = convkit::signal::parse_mode(o.mode);
   const auto boundary = convkit::signal::parse_boundary(o.boundary);
   const auto fillvalue = parse_fillvalue(o.fillvalue);
-  const convkit::PlanOptions plan{convkit::parse_algorithm(c.algorithm)};
+  std::string explanation;
+  convkit::PlanOptions plan{convkit::parse_algorithm(c.algorithm)};
+  if (c.explain) plan.explain = &explanation;
 
   Tensor in = convkit::io::read_image(o.in, "input");
   if (in.rank() != 2) {
@@ -247,7 +251,7 @@ int run_signal(bool convolve, const SignalOptions& o, const CommonOptions& c) {
   const double ms = milliseconds_since(start);
   write_atomically(o.out, out);
 
-  report(c,
+  report(c, explanation,
          std::string(convolve ? "convolve: " : "correlate: ") + o.in + " " + describe(in) +
              (convolve ? " * " : " (x) ") + o.kernel + " " + describe(kernel) + " -> " + o.out +
              " " + describe(out) + " [mode " + o.mode + ", boundary " + o.boundary + "]",
@@ -287,6 +291,8 @@ int run_filter(const FilterOptions& o, const CommonOptions& c) {
   options.delta = o.delta;
   if (!o.anchor.empty()) options.anchor = parse_anchor(o.anchor);
   options.plan.algorithm = convkit::parse_algorithm(c.algorithm);
+  std::string explanation;
+  if (c.explain) options.plan.explain = &explanation;
   std::optional<DType> depth;
   if (o.depth != "same") depth = convkit::parse_dtype(o.depth, "depth");
 
@@ -306,7 +312,7 @@ int run_filter(const FilterOptions& o, const CommonOptions& c) {
   const std::string source = !o.kernel.empty()        ? "\"" + o.kernel + "\""
                              : !o.kernel_file.empty() ? o.kernel_file
                                                       : "preset " + o.preset;
-  report(c,
+  report(c, explanation,
          "filter: " + o.in + " " + describe(in) + " -> " + o.out + " " + describe(out) +
              " [kernel " + source + " " + kernel.geometry().shape_string() + ", border " +
              o.border + "]",
@@ -327,11 +333,11 @@ int run_presets() {
 
 void add_common(CLI::App* cmd, CommonOptions& c) {
   cmd->add_option("--threads", c.threads, "Threads to use (0: OMP_NUM_THREADS, else all cores)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 4096));
   cmd->add_option("--algorithm", c.algorithm, "auto (the planner's choice), direct or reference")
       ->check(CLI::IsMember({"auto", "direct", "reference"}))
       ->capture_default_str();
-  cmd->add_flag("--explain", c.explain, "Print the instruction set, threads and algorithm used");
+  cmd->add_flag("--explain", c.explain, "Print the plan: instruction set, threads, algorithm");
   cmd->add_flag("-v,--verbose", c.verbose, "Print one line: what was done, shapes, dtypes, time");
 }
 
