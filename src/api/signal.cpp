@@ -33,21 +33,26 @@ Border to_border(Boundary b) {
   }
 }
 
-// SciPy casts fillvalue to the output dtype and refuses values that do not survive the cast.
-void check_fillvalue(std::complex<double> fill, DType out) {
-  if (is_complex(out)) return;
+// SciPy casts fillvalue to the output dtype (truncating toward zero for integers) and refuses
+// values that do not survive the cast: non-finite, out of range, or complex into a real type.
+std::complex<double> cast_fillvalue(std::complex<double> fill, DType out) {
+  if (is_complex(out)) return fill;
   if (fill.imag() != 0)
-    detail::fail("fillvalue", "(", fill.real(), "+", fill.imag(), "j) is complex but the output ",
-                 "dtype ", dtype_name(out), " is real");
-  if (!is_integer(out)) return;
-  const double v = fill.real();
+    detail::fail("fillvalue", "(", fill.real(), (fill.imag() < 0 ? "" : "+"), fill.imag(),
+                 "j) is complex but the output dtype ", dtype_name(out), " is real");
+  if (!is_integer(out)) return fill;
+  const double v = std::trunc(fill.real());
   const double lo = out == DType::u8 || out == DType::u16 ? 0
                     : out == DType::i16                   ? -32768.0
                                                           : -2147483648.0;
-  const double hi = out == DType::u8 ? 255 : out == DType::u16 ? 65535 : out == DType::i16 ? 32767 : 2147483647.0;
-  if (!std::isfinite(v) || v != std::trunc(v) || v < lo || v > hi)
-    detail::fail("fillvalue", v, " cannot be represented in the integer output dtype ",
+  const double hi = out == DType::u8    ? 255
+                    : out == DType::u16 ? 65535
+                    : out == DType::i16 ? 32767
+                                        : 2147483647.0;
+  if (!std::isfinite(v) || v < lo || v > hi)
+    detail::fail("fillvalue", fill.real(), " cannot be represented in the integer output dtype ",
                  dtype_name(out));
+  return v;
 }
 
 void require_rank(const char* name, const ConstTensorView& v, int rank) {
@@ -97,7 +102,7 @@ Tensor conv_or_corr2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Bound
   require_rank("in1", in1, 2);
   require_rank("in2", in2, 2);
   const DType out_dtype = result_type(in1.dtype(), in2.dtype());
-  check_fillvalue(fill, out_dtype);
+  fill = cast_fillvalue(fill, out_dtype);
   bool swapped = false;
   if (mode == Mode::valid) {
     const bool in1_large = in1.dim(0) >= in2.dim(0) && in1.dim(1) >= in2.dim(1);

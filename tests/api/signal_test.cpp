@@ -148,6 +148,12 @@ TEST(Signal, BadInputNamesTheParameter) {
   ConstTensorView U(u, DType::u8, {2, 2});
   EXPECT_EQ(param([&] { signal::convolve2d(U, U, Mode::full, Boundary::fill, 300.0); }), "fillvalue");
   EXPECT_EQ(param([&] { signal::convolve2d(U, U, Mode::full, Boundary::fill, NAN); }), "fillvalue");
+  EXPECT_EQ(param([&] { signal::convolve2d(U, U, Mode::full, Boundary::fill, -1.5); }), "fillvalue");
+  // Like SciPy, an integer output truncates the fill value: 2.9 fills with 2.
+  EXPECT_EQ(signal::convolve2d(U, U, Mode::full, Boundary::fill, 2.9).data_as<std::uint8_t>()[0], 0);
+  std::uint8_t ones[4] = {1, 1, 1, 1};
+  ConstTensorView O(ones, DType::u8, {2, 2});
+  EXPECT_EQ(signal::convolve2d(O, O, Mode::same, Boundary::fill, 2.9).data_as<std::uint8_t>()[0], 1 + 3 * 2);
   EXPECT_EQ(param([&] { signal::parse_mode("middle"); }), "mode");
   EXPECT_EQ(param([&] { signal::parse_boundary("reflect101"); }), "boundary");
 }

@@ -37,7 +37,7 @@ def cases(n):
             kshape = (ishape[0] + int(rng.integers(0, 4)), ishape[1] + int(rng.integers(0, 4)))
         mode = ["full", "same", "valid"][i % 3]
         boundary = ["fill", "wrap", "symm"][(i // 3) % 3]
-        fill = 0 if rng.random() < 0.5 else int(rng.integers(-5, 6))
+        fill = 0 if rng.random() < 0.5 else int(rng.integers(-5, 6)) + (0.5 if rng.random() < 0.3 else 0)
         if np.dtype(a).kind == "u" and np.dtype(b).kind == "u":
             fill = abs(fill)
         out.append((a, b, ishape, kshape, mode, boundary, fill))
