@@ -115,4 +115,15 @@ inline std::complex<double> element(const ConstTensorView& v, std::int64_t flat)
       static_cast<const char*>(v.data()) + off * std::int64_t(dtype_size(v.dtype())), v.dtype());
 }
 
+/// The parameter a convkit::Error thrown by `f` names, or "no error".
+template <class F>
+std::string error_parameter(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.parameter();
+  }
+  return "no error";
+}
+
 }  // namespace convkit::test

@@ -327,18 +327,7 @@ void write_pnm(const std::string& path, ConstTensorView t) {
   }
   const std::size_t bytes = count * (wide ? 2 : 1);
 
-  errno = 0;
-  File f(std::fopen(path.c_str(), "wb"));
-  if (!f) io_fail(path, std::string("cannot create: ") + std::strerror(errno));
-  bool ok = std::fwrite(header.data(), 1, header.size(), f.get()) == header.size() &&
-            (bytes == 0 || std::fwrite(data, 1, bytes, f.get()) == bytes);
-  int err = errno;
-  ok = (std::fclose(f.release()) == 0) && ok;
-  if (!ok) {
-    if (err == 0) err = errno ? errno : EIO;
-    std::remove(path.c_str());
-    io_fail(path, std::string("write failed: ") + std::strerror(err));
-  }
+  write_file(path, header, data, bytes);
 }
 
 }  // namespace

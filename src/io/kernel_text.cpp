@@ -14,13 +14,6 @@
 #include "io/npy.h"
 
 namespace convkit::io {
-namespace {
-
-// `where` prefixes every message ("" for a command-line string, "'k.txt': " for a file) so the
-// user sees which input is wrong.
-[[noreturn]] void kernel_fail(const std::string& where, const std::string& message) {
-  throw Error("kernel", where + message);
-}
 
 bool parse_double(std::string_view s, double* out) {
   if (!s.empty() && s.front() == '+') {
@@ -31,6 +24,15 @@ bool parse_double(std::string_view s, double* out) {
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
   return ec == std::errc() && end == s.data() + s.size();
 }
+
+namespace {
+
+// `where` prefixes every message ("" for a command-line string, "'k.txt': " for a file) so the
+// user sees which input is wrong.
+[[noreturn]] void kernel_fail(const std::string& where, const std::string& message) {
+  throw Error("kernel", where + message);
+}
+
 
 double parse_value(std::string_view token, std::size_t row, const std::string& where) {
   auto bad = [&]() {

@@ -301,6 +301,22 @@ Tensor read_npy(const std::string& path, const char* parameter) {
   return out;
 }
 
+void write_file(const std::string& path, std::string_view header, const void* data,
+                std::size_t bytes) {
+  errno = 0;
+  File f(std::fopen(path.c_str(), "wb"));
+  if (!f) io_fail(path, std::string("cannot create: ") + std::strerror(errno));
+  bool ok = std::fwrite(header.data(), 1, header.size(), f.get()) == header.size() &&
+            (bytes == 0 || std::fwrite(data, 1, bytes, f.get()) == bytes);
+  int err = errno;
+  ok = (std::fclose(f.release()) == 0) && ok;
+  if (!ok) {
+    if (err == 0) err = errno ? errno : EIO;
+    std::remove(path.c_str());
+    io_fail(path, std::string("write failed: ") + std::strerror(err));
+  }
+}
+
 void write_npy(const std::string& path, ConstTensorView t) {
   if (t.rank() < 1 || t.rank() > kMaxRank) {
     throw Error("output", "'" + path + "': cannot write a rank-" + std::to_string(t.rank()) +
@@ -323,20 +339,7 @@ void write_npy(const std::string& path, ConstTensorView t) {
   prefix.push_back(char(header.size() & 0xff));
   prefix.push_back(char((header.size() >> 8) & 0xff));
 
-  errno = 0;
-  File f(std::fopen(path.c_str(), "wb"));
-  if (!f) io_fail(path, std::string("cannot create: ") + std::strerror(errno));
-  const std::size_t bytes = std::size_t(t.numel()) * dtype_size(t.dtype());
-  bool ok = std::fwrite(prefix.data(), 1, prefix.size(), f.get()) == prefix.size() &&
-            std::fwrite(header.data(), 1, header.size(), f.get()) == header.size() &&
-            (bytes == 0 || std::fwrite(data, 1, bytes, f.get()) == bytes);
-  int err = errno;
-  ok = (std::fclose(f.release()) == 0) && ok;
-  if (!ok) {
-    if (err == 0) err = errno ? errno : EIO;
-    std::remove(path.c_str());
-    io_fail(path, std::string("write failed: ") + std::strerror(err));
-  }
+  write_file(path, prefix + header, data, std::size_t(t.numel()) * dtype_size(t.dtype()));
 }
 
 }  // namespace convkit::io

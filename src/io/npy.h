@@ -6,6 +6,7 @@
 // boundary as NumPy does.
 
 #include <string>
+#include <string_view>
 
 #include "convkit/tensor.h"
 
@@ -20,6 +21,11 @@ Tensor read_npy(const std::string& path, const char* parameter = "input");
 /// Writes `t` (any strides) as an .npy file. Throws convkit::IoError when the file cannot be
 /// written, and then leaves no partial file.
 void write_npy(const std::string& path, ConstTensorView t);
+
+/// Writes `header` and then `bytes` bytes of `data` to `path`. On failure removes the file and
+/// throws IoError naming the path (shared by the .npy and Netpbm writers).
+void write_file(const std::string& path, std::string_view header, const void* data,
+                std::size_t bytes);
 
 /// The row-major bytes of `t`: its own data when contiguous, else a copy made into `storage`.
 const void* contiguous_data(ConstTensorView t, Tensor& storage);

@@ -68,14 +68,7 @@ TEST(Filter2d, BadInputNamesTheParameter) {
   float img[12] = {};
   double k[9] = {};
   ConstTensorView src(img, DType::f32, {3, 4}), K(k, DType::f64, {3, 3});
-  auto param = [](auto&& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.parameter();
-    }
-    return std::string("no error");
-  };
+  auto param = [](auto&& f) { return test::error_parameter(f); };
   EXPECT_EQ(param([&] { filter2d(src, -1, K, {.anchor = {3, 0}}); }), "anchor");
   EXPECT_EQ(param([&] { filter2d(src, -1, K, {.anchor = {0, -2}}); }), "anchor");
   EXPECT_EQ(param([&] { filter2d(src, 4, K); }), "ddepth");

@@ -133,14 +133,7 @@ TEST(Signal, OneDimensionalModesOfNumpy) {
 TEST(Signal, BadInputNamesTheParameter) {
   double a[6] = {}, k[4] = {};
   ConstTensorView A(a, DType::f64, {2, 3}), K(k, DType::f64, {4, 1});
-  auto param = [](auto&& f) {
-    try {
-      f();
-    } catch (const Error& e) {
-      return e.parameter();
-    }
-    return std::string("no error");
-  };
+  auto param = [](auto&& f) { return test::error_parameter(f); };
   EXPECT_EQ(param([&] { signal::convolve2d(A, K, Mode::valid); }), "in2");
   EXPECT_EQ(param([&] { signal::convolve2d(ConstTensorView(a, DType::f64, {6}), K); }), "in1");
   EXPECT_EQ(param([&] { signal::convolve2d(ConstTensorView(a, DType::f64, {0, 3}), K); }), "in1");

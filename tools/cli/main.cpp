@@ -66,15 +66,6 @@ struct FilterOptions {
 
 // --- parsing helpers ----------------------------------------------------------------------------
 
-bool parse_real(std::string_view s, double* out) {
-  if (!s.empty() && s.front() == '+') {
-    s.remove_prefix(1);
-    if (!s.empty() && (s.front() == '+' || s.front() == '-')) return false;
-  }
-  if (s.empty()) return false;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
-  return ec == std::errc() && end == s.data() + s.size();
-}
 
 // Python's complex() spelling: "2", "-1.5", "2j", "1+2j", "(1-2.5e-3j)".
 std::complex<double> parse_fillvalue(const std::string& text) {
@@ -88,7 +79,7 @@ std::complex<double> parse_fillvalue(const std::string& text) {
   if (s.empty()) return bad();
   double re = 0, im = 0;
   if (s.back() != 'j' && s.back() != 'J')
-    return parse_real(s, &re) ? std::complex<double>(re) : bad();
+    return convkit::io::parse_double(s, &re) ? std::complex<double>(re) : bad();
   std::string_view body(s.data(), s.size() - 1);
   // The sign that starts the imaginary part: the last one not inside an exponent.
   std::size_t split = std::string_view::npos;
@@ -100,12 +91,12 @@ std::complex<double> parse_fillvalue(const std::string& text) {
   }
   std::string_view real_part = split == std::string_view::npos ? "" : body.substr(0, split);
   std::string_view imag_part = split == std::string_view::npos ? body : body.substr(split);
-  if (!real_part.empty() && !parse_real(real_part, &re)) return bad();
+  if (!real_part.empty() && !convkit::io::parse_double(real_part, &re)) return bad();
   if (imag_part.empty() || imag_part == "+")
     im = 1;
   else if (imag_part == "-")
     im = -1;
-  else if (!parse_real(imag_part, &im))
+  else if (!convkit::io::parse_double(imag_part, &im))
     return bad();
   return {re, im};
 }
