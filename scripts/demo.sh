@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p out
 ck=build/convkit
-echo "== $($ck --version | head -1), SIMD: $($ck --version | tail -1)"
+echo "== $($ck --version); times are whole commands, PNG decode/encode included"
 run() {
   local t0 t1 us
   t0=$(date +%s%N)
