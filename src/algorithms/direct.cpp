@@ -140,6 +140,8 @@ class DirectImpl final : public AlgorithmImpl {
     std::vector<std::int64_t> ring_key(std::size_t(span), std::numeric_limits<std::int64_t>::min());
     std::vector<Acc> acc(std::size_t(Q * C) + kernels::kSlack);
     std::vector<const Acc*> rows(std::size_t(p.r));
+    // Converted output row for destinations with odd strides (8 bytes: the widest output type).
+    std::vector<double> dst_row(static_cast<std::size_t>(Q * C));
     const Acc fill = Acc(p.border_value.real());
 
     for (std::int64_t oy = y0; oy < y1; ++oy) {
@@ -157,7 +159,7 @@ class DirectImpl final : public AlgorithmImpl {
       direct_row(rows.data(), taps, std::size_t(p.r), std::size_t(p.s),
                  std::size_t(C * p.dilation_w), std::size_t(Q * C), acc.data());
       const double bias = filter_->bias.empty() ? 0.0 : filter_->bias[std::size_t(c)];
-      store_row(ctx, n, c, oy, acc.data(), Acc(p.scale), Acc(p.delta.real() + bias));
+      store_row(ctx, n, c, oy, acc.data(), Acc(p.scale), Acc(p.delta.real() + bias), dst_row.data());
     }
   }
 
@@ -210,7 +212,7 @@ class DirectImpl final : public AlgorithmImpl {
   }
 
   static void store_row(const RowCtx& ctx, std::int64_t n, std::int64_t c, std::int64_t oy,
-                        const Acc* acc, Acc scale, Acc delta) {
+                        const Acc* acc, Acc scale, Acc delta, double* scratch) {
     const ConvProblem& p = *ctx.p;
     const std::int64_t C = ctx.chans, Q = p.out_w();
     const std::int64_t count = Q * C;
@@ -226,10 +228,10 @@ class DirectImpl final : public AlgorithmImpl {
         if (contiguous) {
           store_kernel(acc, std::size_t(count), scale, delta, out);
         } else {
-          // Odd output strides (a flipped or transposed view): convert through a small buffer.
-          std::vector<D> tmp(static_cast<std::size_t>(count));
-          store_kernel(acc, std::size_t(count), scale, delta, tmp.data());
-          for (std::int64_t x = 0; x < Q; ++x) out[x * ctx.dst.stride(3)] = tmp[std::size_t(x)];
+          // Odd output strides (a flipped or transposed view): convert through the scratch row.
+          D* tmp = reinterpret_cast<D*>(scratch);
+          store_kernel(acc, std::size_t(count), scale, delta, tmp);
+          for (std::int64_t x = 0; x < Q; ++x) out[x * ctx.dst.stride(3)] = tmp[x];
         }
       }
     });
