@@ -90,6 +90,9 @@ enum class Algorithm : std::uint8_t {
   box,          ///< uniform kernels by running sums, O(1) per pixel
   fft,          ///< whole-plane FFT (FFTW3)
   overlap_add,  ///< block-wise FFT for images much larger than the kernel
+  direct_blocked,  ///< output channels across SIMD lanes, packed weights, register tiles (f32)
+  gemm_1x1,     ///< 1x1 kernels as a packed GEMM, pixels across SIMD lanes (f32)
+  depthwise,    ///< groups == channels: padded planes, SIMD over output columns (f32)
   im2col,       ///< column matrix + blocked GEMM: any groups/stride/dilation (real float data)
   reference,    ///< the plain double-precision loop (the oracle)
 };

@@ -32,7 +32,7 @@ __version__ = _core.version()
 __all__ = ["conv2d", "plan", "Plan", "set_num_threads", "get_num_threads", "active_isa",
            "signal", "ndimage", "cv", "dask"]
 
-_SUBMODULES = ("signal", "ndimage", "cv", "dask")
+_SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn")
 
 # Border names of the native layer (DESIGN.md §5), with the spellings of the other libraries.
 _BORDERS = {

@@ -20,6 +20,7 @@
 namespace convkit::python {
 
 void bind_filters(nb::module_& m);  // filters.cpp
+void bind_nn(nb::module_& m);       // nn.cpp
 
 namespace {
 
@@ -278,6 +279,7 @@ NB_MODULE(_core, m) {
       "cv2.sepFilter2D: correlation with kernel_y (columns) x kernel_x (rows).");
 
   bind_filters(m);
+  bind_nn(m);
 
   nb::class_<Plan2d>(m, "Plan2d",
                      "A planned per-channel 2-D correlation (flip=True: convolution) for one image "

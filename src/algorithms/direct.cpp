@@ -141,8 +141,9 @@ std::string direct_rejects(const ConvProblem& p, const PreparedFilter& f) {
 double direct_estimate(const ConvProblem& p, const PreparedFilter& f) {
   const double samples = double(p.n * p.k * p.out_h() * p.out_w());
   const double mac = cost::kDirectMacMs * (use_f64(p, f) ? cost::kF64Factor : 1.0);
-  return samples * (cost::kRowSampleMs + double(p.r * p.s) * mac) / get_num_threads() +
-         cost::kLaunchMs;
+  const double rows = double(p.n * p.k * p.out_h());
+  return (samples * (cost::kRowSampleMs + double(p.r * p.s) * mac) + rows * cost::kRowMs) /
+             get_num_threads() + cost::kLaunchMs;
 }
 
 std::unique_ptr<AlgorithmImpl> make_direct(const ConvProblem& p,

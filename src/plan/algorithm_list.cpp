@@ -1,8 +1,11 @@
 // The one file that names every algorithm. The planner takes the cheapest estimate among those
 // that accept (ties: the earlier entry); the reference accepts everything and closes the list.
+#include "algorithms/blocked.h"
 #include "algorithms/box.h"
+#include "algorithms/depthwise.h"
 #include "algorithms/direct.h"
 #include "algorithms/fft.h"
+#include "algorithms/gemm_1x1.h"
 #include "algorithms/im2col.h"
 #include "algorithms/separable.h"
 #include "plan/algorithm.h"
@@ -29,6 +32,12 @@ std::span<const AlgorithmInfo> algorithm_list() {
       {Algorithm::fft, "fft", fft_rejects, fft_estimate, fft_opt_in_only, make_fft},
       {Algorithm::overlap_add, "overlap-add", fft_rejects, overlap_add_estimate, fft_opt_in_only,
        make_overlap_add},
+      {Algorithm::direct_blocked, "direct-blocked", direct_blocked_rejects, direct_blocked_estimate,
+       never_opt_in, make_direct_blocked},
+      {Algorithm::gemm_1x1, "gemm-1x1", gemm_1x1_rejects, gemm_1x1_estimate, never_opt_in,
+       make_gemm_1x1},
+      {Algorithm::depthwise, "depthwise", depthwise_rejects, depthwise_estimate, never_opt_in,
+       make_depthwise},
       {Algorithm::im2col, "im2col", im2col_rejects, im2col_estimate, never_opt_in, make_im2col},
       {Algorithm::reference, "reference", reference_rejects, reference_estimate, never_opt_in,
        make_reference},

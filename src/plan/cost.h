@@ -9,12 +9,21 @@ namespace convkit::cost {
 inline constexpr double kLaunchMs = 0.005;
 /// Per output sample of the row algorithms: loading/converting the input row and the store.
 inline constexpr double kRowSampleMs = 2.0e-7;
+/// Per output row of the row algorithms: the ring of input rows, border columns, the call
+/// (dominant for small planes: 144 planes of 56x56 take 0.33 ms).
+inline constexpr double kRowMs = 2.4e-5;
 /// Direct f32 multiply-add with four output rows per input load (3x3: 0.31 ms at 1080p).
 inline constexpr double kDirectMacMs = 1.1e-8;
 /// Separable f32 multiply-add: one output row per load, two passes (15x15 rank 1: 0.94 ms).
 inline constexpr double kSeparableMacMs = 2.2e-8;
 /// f64 arithmetic runs at half the f32 vector width.
 inline constexpr double kF64Factor = 2.0;
+/// direct-blocked multiply-add throughput per thread, GFLOP/s (3x3, 64 channels, 56x56).
+inline constexpr double kBlockedGflops = 200.0;
+/// gemm-1x1 multiply-add throughput per thread, GFLOP/s (256 -> 64 channels, 56x56).
+inline constexpr double kGemm1x1Gflops = 200.0;
+/// depthwise f32 multiply-add (SIMD over a row from a padded plane; 7x7 at 1080p: 2.7 ms).
+inline constexpr double kDepthwiseMacMs = 1.0e-8;
 /// Box filter per output sample: running sums, independent of the kernel size.
 inline constexpr double kBoxSampleMs = 1.0e-6;
 

@@ -20,6 +20,9 @@ const char* algorithm_name(Algorithm a) {
     case Algorithm::box: return "box";
     case Algorithm::fft: return "fft";
     case Algorithm::overlap_add: return "overlap-add";
+    case Algorithm::direct_blocked: return "direct-blocked";
+    case Algorithm::gemm_1x1: return "gemm-1x1";
+    case Algorithm::depthwise: return "depthwise";
     case Algorithm::im2col: return "im2col";
     case Algorithm::reference: return "reference";
   }
@@ -29,11 +32,13 @@ const char* algorithm_name(Algorithm a) {
 Algorithm parse_algorithm(const std::string& name) {
   constexpr Algorithm kAll[] = {Algorithm::automatic, Algorithm::direct,      Algorithm::separable,
                                 Algorithm::box,       Algorithm::fft,         Algorithm::overlap_add,
+                                Algorithm::direct_blocked, Algorithm::gemm_1x1, Algorithm::depthwise,
                                 Algorithm::im2col,    Algorithm::reference};
   for (Algorithm a : kAll)
     if (name == algorithm_name(a)) return a;
   detail::fail("algorithm", "unknown algorithm '", name,
-               "' (expected auto, direct, separable, box, fft, overlap-add, im2col or reference)");
+               "' (expected auto, direct, separable, box, fft, overlap-add, direct-blocked, ",
+               "gemm-1x1, depthwise, im2col or reference)");
 }
 
 const char* version() { return CONVKIT_VERSION; }

@@ -252,16 +252,16 @@ TEST(Separable, PlannerFactorsRank1KernelsExactly) {
 }
 
 TEST(Direct, PlannerPrefersDirectAndExplains) {
-  ConvProblem p;
-  p.h = p.w = 32, p.r = p.s = 3, p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
-  double taps[9] = {1, 2, 3, 4, 5, 6, 7, 8, 10};  // rank 3: only direct and reference
+  ConvProblem p;  // large enough that depthwise's padded plane copy does not pay
+  p.h = p.w = 512, p.r = p.s = 3, p.pad_top = p.pad_left = p.pad_bottom = p.pad_right = 1;
+  double taps[9] = {1, 2, 3, 4, 5, 6, 7, 8, 10};  // rank 3: not separable
   Plan plan(p, ConstTensorView(taps, DType::f64, {1, 1, 3, 3}));
   EXPECT_EQ(plan.algorithm(), Algorithm::direct);
   EXPECT_NE(plan.explain().find("<- chosen"), std::string::npos);
   EXPECT_NE(plan.explain().find("reference"), std::string::npos);
   p.stride_h = 2;
   Plan strided(p, ConstTensorView(taps, DType::f64, {1, 1, 3, 3}));
-  EXPECT_EQ(strided.algorithm(), Algorithm::im2col);  // the general fallback for float data
+  EXPECT_EQ(strided.algorithm(), Algorithm::depthwise);  // per-channel f32 at any stride
   EXPECT_NE(strided.explain().find("stride"), std::string::npos);
   EXPECT_THROW(Plan(p, ConstTensorView(taps, DType::f64, {1, 1, 3, 3}), {}, {Algorithm::direct}), Error);
 }

@@ -1,0 +1,262 @@
+// convkit::nn (torch.nn.functional.conv2d and the Conv2d layer) for convkit._core. Same
+// conventions as module.cpp: inputs are views of any strides (never copied), results are NumPy
+// arrays owning the convkit::Tensor, the GIL is released around every computation, and
+// convkit::Error becomes ValueError. Dtype problems (integer arrays, float32 input with float64
+// weights, ...) raise TypeError, as for unsupported dtypes elsewhere.
+//
+// The Python module convkit.nn normalises the PyTorch-style arguments (activation tuples,
+// default initialisation, unbatched input) over these two entry points: nn_conv2d and NnConv2d.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "arrays.h"
+#include "convkit/nn.h"
+
+namespace convkit::python {
+
+namespace {
+
+using namespace nb::literals;
+
+Activation parse_activation(std::string_view n) {
+  if (n == "none" || n == "identity") return Activation::none;
+  if (n == "relu") return Activation::relu;
+  if (n == "relu6") return Activation::relu6;
+  if (n == "leaky_relu") return Activation::leaky_relu;
+  if (n == "clamp" || n == "hardtanh") return Activation::clamp;
+  if (n == "sigmoid") return Activation::sigmoid;
+  if (n == "tanh") return Activation::tanh;
+  if (n == "gelu") return Activation::gelu;
+  if (n == "silu") return Activation::silu;
+  detail::fail("activation", "unknown activation '", std::string(n),
+               "' (expected none, relu, relu6, leaky_relu, clamp, hardtanh, sigmoid, tanh, gelu "
+               "or silu)");
+}
+
+nn::Layout parse_nn_layout(std::string_view n) {
+  if (n == "NCHW") return nn::Layout::NCHW;
+  if (n == "NHWC") return nn::Layout::NHWC;
+  detail::fail("layout", "unknown layout '", std::string(n), "' (expected NCHW or NHWC)");
+}
+
+std::int64_t int_of(nb::handle h, const char* name) {
+  std::int64_t v = 0;
+  if (nb::isinstance<nb::bool_>(h) || !nb::try_cast(h, v))
+    throw nb::type_error((std::string(name) + ": expected an int or a sequence of ints, got " +
+                          nb::type_name(h.type()).c_str())
+                             .c_str());
+  return v;
+}
+
+bool is_sequence(nb::handle h) {
+  return nb::isinstance<nb::sequence>(h) && !nb::isinstance<nb::str>(h);
+}
+
+// An int (both axes) or an (h, w) pair.
+nn::Size2 size2_of(nb::handle h, const char* name) {
+  if (is_sequence(h)) {
+    if (nb::len(h) != 2)
+      detail::fail(name, "must be an int or a pair (height, width), got ", nb::len(h),
+                   " elements");
+    return {int_of(h[0], name), int_of(h[1], name)};
+  }
+  return int_of(h, name);
+}
+
+// 'valid', 'same', an int, (h, w) or (top, bottom, left, right).
+nn::Padding padding_of(nb::handle h) {
+  if (nb::isinstance<nb::str>(h)) return nn::Padding(nb::cast<std::string>(h));
+  if (is_sequence(h)) {
+    const std::size_t n = nb::len(h);
+    if (n == 2) return {int_of(h[0], "padding"), int_of(h[1], "padding")};
+    if (n == 4)
+      return {int_of(h[0], "padding"), int_of(h[1], "padding"), int_of(h[2], "padding"),
+              int_of(h[3], "padding")};
+    detail::fail("padding", "must be an int, (height, width), (top, bottom, left, right), "
+                            "'valid' or 'same', got ", n, " elements");
+  }
+  return nn::Padding(int_of(h, "padding"));
+}
+
+nn::Conv2dOptions options_of(nb::handle stride, nb::handle padding, nb::handle dilation,
+                             std::int64_t groups, const std::string& padding_mode,
+                             const std::string& activation, double alpha, double beta,
+                             const std::string& layout, const std::string& algorithm) {
+  nn::Conv2dOptions o;
+  o.stride = size2_of(stride, "stride");
+  o.padding = padding_of(padding);
+  o.dilation = size2_of(dilation, "dilation");
+  o.groups = groups;
+  o.padding_mode = nn::parse_padding_mode(padding_mode);
+  o.activation = parse_activation(activation);
+  o.alpha = alpha;
+  o.beta = beta;
+  o.layout = parse_nn_layout(layout);
+  o.plan = plan_options(algorithm);
+  return o;
+}
+
+[[noreturn]] void dtype_error(const std::string& message) {
+  throw nb::type_error(message.c_str());
+}
+
+// f32 or f64, else TypeError (convkit views of other dtypes exist, but nn computes in floats).
+void check_float(const ConstTensorView& v, const char* name) {
+  if (v.dtype() != DType::f32 && v.dtype() != DType::f64)
+    dtype_error(std::string(name) + ": dtype " + numpy_name(v.dtype()) +
+                " is not supported (convkit.nn takes float32 or float64)");
+}
+
+void check_same_dtype(const ConstTensorView& v, DType want, const char* name, const char* whose) {
+  if (v.dtype() != want)
+    dtype_error(std::string(name) + ": dtype " + numpy_name(v.dtype()) + " != " + whose + " " +
+                numpy_name(want));
+}
+
+// None -> an empty view; an array -> its view. `keep` holds the nanobind reference.
+ConstTensorView optional_view(nb::handle h, const char* name, InArray& keep) {
+  if (!h.is_valid() || h.is_none()) return {};
+  if (!nb::try_cast(h, keep, false))
+    throw nb::type_error((std::string(name) + ": expected None or an array, got " +
+                          nb::type_name(h.type()).c_str())
+                             .c_str());
+  return view_of(keep, name);
+}
+
+std::array<std::int64_t, 4> shape4_of(nb::handle shape) {
+  if (!is_sequence(shape))
+    throw nb::type_error("input_shape: expected a sequence of 4 ints (or an array)");
+  if (nb::len(shape) != 4)
+    detail::fail("input_shape", "must have 4 elements (N, C, H, W or N, H, W, C), got ",
+                 nb::len(shape));
+  std::array<std::int64_t, 4> s{};
+  for (std::size_t i = 0; i < 4; ++i) s[i] = int_of(shape[i], "input_shape");
+  return s;
+}
+
+nb::tuple tuple_of(const std::array<std::int64_t, 4>& s) {
+  return nb::make_tuple(s[0], s[1], s[2], s[3]);
+}
+
+// The layer: parameters checked and weights copied once in C++, plans cached per input shape.
+class NnConv2d {
+ public:
+  NnConv2d(std::int64_t in_channels, std::int64_t out_channels, nb::handle kernel_size,
+           const InArray& weight, nb::handle bias, nb::handle stride, nb::handle padding,
+           nb::handle dilation, std::int64_t groups, const std::string& padding_mode,
+           const std::string& activation, double alpha, double beta, const std::string& layout,
+           const std::string& algorithm) {
+    const ConstTensorView w = view_of(weight, "weight");
+    check_float(w, "weight");
+    InArray keep;
+    const ConstTensorView b = optional_view(bias, "bias", keep);
+    if (b.data()) check_same_dtype(b, w.dtype(), "bias", "the weight's");
+    const nn::Size2 k = size2_of(kernel_size, "kernel_size");
+    const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
+                                           activation, alpha, beta, layout, algorithm);
+    nb::gil_scoped_release unlocked;
+    layer_ = std::make_unique<nn::Conv2d>(in_channels, out_channels, k, o, w, b);
+  }
+
+  nb::object forward(const InArray& input) const {
+    const ConstTensorView x = view_of(input, "input");
+    check_float(x, "input");
+    check_same_dtype(x, layer_->dtype(), "input", "the layer's");
+    Tensor y;
+    {
+      nb::gil_scoped_release unlocked;
+      y = layer_->forward(x);
+    }
+    return to_numpy(std::move(y));
+  }
+
+  std::string explain(nb::handle shape) const {
+    const auto s = shape4_of(shape);
+    nb::gil_scoped_release unlocked;
+    return layer_->explain(s);
+  }
+
+  std::string algorithm(nb::handle shape) const {
+    const auto s = shape4_of(shape);
+    nb::gil_scoped_release unlocked;
+    return algorithm_name(layer_->plan(s).algorithm());
+  }
+
+  std::string problem(nb::handle shape) const {
+    const auto s = shape4_of(shape);
+    nb::gil_scoped_release unlocked;
+    return layer_->plan(s).problem().to_string();
+  }
+
+  nb::tuple output_shape(nb::handle shape) const {
+    return tuple_of(layer_->output_shape(shape4_of(shape)));
+  }
+
+  std::size_t cached_plans() const { return layer_->cached_plans(); }
+  const char* dtype() const { return numpy_name(layer_->dtype()); }
+
+ private:
+  std::unique_ptr<nn::Conv2d> layer_;
+};
+
+}  // namespace
+
+void bind_nn(nb::module_& m) {
+  m.def(
+      "nn_conv2d",
+      [](const InArray& input, const InArray& weight, nb::handle bias, nb::handle stride,
+         nb::handle padding, nb::handle dilation, std::int64_t groups,
+         const std::string& padding_mode, const std::string& activation, double alpha,
+         double beta, const std::string& layout, const std::string& algorithm) {
+        const ConstTensorView x = view_of(input, "input");
+        const ConstTensorView w = view_of(weight, "weight");
+        check_float(x, "input");
+        check_same_dtype(w, x.dtype(), "weight", "the input's");
+        InArray keep;
+        const ConstTensorView b = optional_view(bias, "bias", keep);
+        if (b.data()) check_same_dtype(b, x.dtype(), "bias", "the input's");
+        const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
+                                               activation, alpha, beta, layout, algorithm);
+        Tensor y;
+        {
+          nb::gil_scoped_release unlocked;
+          y = nn::conv2d(x, w, b, o);
+        }
+        return to_numpy(std::move(y));
+      },
+      "input"_a, "weight"_a, "bias"_a = nb::none(), "stride"_a = 1, "padding"_a = 0,
+      "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "activation"_a = "none",
+      "alpha"_a = 0.0, "beta"_a = 0.0, "layout"_a = "NCHW", "algorithm"_a = "auto",
+      "torch.nn.functional.conv2d on a rank-4 NCHW/NHWC float array, then the activation "
+      "(leaky_relu slope = alpha, clamp bounds = [alpha, beta]). See convkit.nn.conv2d.");
+
+  nb::class_<NnConv2d>(m, "NnConv2d",
+                       "A Conv2d layer (torch.nn.Conv2d forward): weights copied once, a plan "
+                       "cached per input shape. See convkit.nn.Conv2d.")
+      .def(nb::init<std::int64_t, std::int64_t, nb::handle, const InArray&, nb::handle,
+                    nb::handle, nb::handle, nb::handle, std::int64_t, const std::string&,
+                    const std::string&, double, double, const std::string&, const std::string&>(),
+           "in_channels"_a, "out_channels"_a, "kernel_size"_a, "weight"_a,
+           "bias"_a = nb::none(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
+           "groups"_a = 1, "padding_mode"_a = "zeros", "activation"_a = "none", "alpha"_a = 0.0,
+           "beta"_a = 0.0, "layout"_a = "NCHW", "algorithm"_a = "auto")
+      .def("forward", &NnConv2d::forward, "input"_a)
+      .def("__call__", &NnConv2d::forward, "input"_a)
+      .def("explain", &NnConv2d::explain, "input_shape"_a,
+           "The plan's explanation for an input shape (the layout's order).")
+      .def("algorithm", &NnConv2d::algorithm, "input_shape"_a,
+           "The algorithm of the plan for an input shape.")
+      .def("problem", &NnConv2d::problem, "input_shape"_a,
+           "The canonical problem string of the plan for an input shape.")
+      .def("output_shape", &NnConv2d::output_shape, "input_shape"_a)
+      .def_prop_ro("cached_plans", &NnConv2d::cached_plans)
+      .def_prop_ro("dtype", &NnConv2d::dtype);
+}
+
+}  // namespace convkit::python

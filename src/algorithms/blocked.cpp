@@ -1,0 +1,258 @@
+// direct-blocked: the channel-blocked direct convolution of deep-learning layers (f32).
+//
+//   parallel for (n, group, band of output rows, chunk of output-channel blocks):  static split
+//     stage[row][x][c] = in~(n, g*Cg + c, y, x) for the band's input rows     border rule here
+//     for kb in the chunk's blocks of KB = V * lanes output channels:
+//       tile[pixel][KB] = sum over (r, s, c) of w[kb][r][s][c][:] * stage[...]  (kernels/nn)
+//       dst[n, k, p, q] = act(tile * scale + delta + bias[k])                   NCHW or NHWC
+//
+// Output channels run across the vector lanes and a row segment of output pixels across the
+// registers, so every input sample is one broadcast feeding V FMAs, and every weight vector load
+// feeds Q FMAs. The band's input is staged channels-last once per item, with the border applied,
+// so the tiles never test coordinates and any stride, dilation, layout or padding mode costs
+// the same; pixels of one tile may span output rows, so narrow outputs (7x7) still fill tiles.
+#include "algorithms/blocked.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <sstream>
+
+#include "algorithms/border.h"
+#include "algorithms/nn_common.h"
+#include "algorithms/rows.h"
+#include "kernels/dispatch.h"
+#include "plan/cost.h"
+#include "util/threads.h"
+
+namespace convkit {
+
+namespace {
+
+using nn_common::Shape;
+using nn_common::kernel_shape;
+
+// Output channels per block: as many vectors as the tile holds, but no more than the group needs.
+std::int64_t block_vectors(std::int64_t kg, const Shape& s) {
+  const std::int64_t need = (kg + std::int64_t(s.lanes) - 1) / std::int64_t(s.lanes);
+  if (need <= std::int64_t(s.max_v)) return need;
+  // Several blocks: the widest V whose padding waste is small.
+  std::int64_t best = std::int64_t(s.max_v);
+  for (std::int64_t v = std::int64_t(s.max_v); v >= 1; --v)
+    if (need % v == 0) return v >= 2 ? v : best;
+  return best;
+}
+
+class DirectBlockedImpl final : public AlgorithmImpl {
+ public:
+  DirectBlockedImpl(const ConvProblem& p, std::shared_ptr<const PreparedFilter> f)
+      : p_(p), filter_(std::move(f)), shape_(kernel_shape()) {
+    cg_ = p.c / p.groups;
+    kg_ = p.k / p.groups;
+    P_ = p.out_h(), Q_ = p.out_w();
+    v_ = block_vectors(kg_, shape_);
+    kb_ = v_ * std::int64_t(shape_.lanes);
+    kblocks_ = (kg_ + kb_ - 1) / kb_;
+    pack_weights();
+    off_.resize(std::size_t(p.k));
+    for (std::int64_t k = 0; k < p.k; ++k) off_[std::size_t(k)] = nn_common::channel_offset(p, *filter_, k);
+    ext_w_ = (Q_ - 1) * p.stride_w + (p.s - 1) * p.dilation_w + 1;
+    taps_.resize(std::size_t(p.r * p.s));
+    for (std::int64_t r = 0; r < p.r; ++r)
+      for (std::int64_t s = 0; s < p.s; ++s)
+        taps_[std::size_t(r * p.s + s)] = (s * p.dilation_w) * cg_;  // + row offset at run time
+    choose_split();
+  }
+
+  std::string describe() const override {
+    std::ostringstream os;
+    os << "direct-blocked: f32, " << kb_ << " output channels per block (" << v_ << " x "
+       << shape_.lanes << " lanes, " << kernels::isa_name() << "), bands of " << band_rows_
+       << " output rows, " << kchunks_ << " channel chunk(s), " << items_ << " work items on up to "
+       << threads_ << " threads";
+    return os.str();
+  }
+
+  void run(ConstTensorView src, TensorView dst) const override {
+    const std::int64_t items = items_;
+#pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1)
+    for (std::int64_t item = 0; item < items; ++item) run_item(src, dst, item);
+  }
+
+ private:
+  void pack_weights() {
+    const ConvProblem& p = p_;
+    const std::int64_t rs = p.r * p.s;
+    const std::size_t n = std::size_t(p.groups * kblocks_ * rs * cg_ * kb_);
+    packed_ = nn_common::aligned_floats(n);
+    for (std::int64_t g = 0; g < p.groups; ++g)
+      for (std::int64_t kk = 0; kk < kg_; ++kk)
+        for (std::int64_t c = 0; c < cg_; ++c)
+          for (std::int64_t t = 0; t < rs; ++t) {
+            const double w = filter_->w[std::size_t(((g * kg_ + kk) * cg_ + c) * rs + t)];
+            const std::int64_t kb = kk / kb_, j = kk % kb_;
+            packed_[std::size_t((((g * kblocks_ + kb) * rs + t) * cg_ + c) * kb_ + j)] = float(w);
+          }
+  }
+
+  // Bands of output rows x chunks of channel blocks: enough items for an even static split,
+  // bands tall enough that the overlap rows the kernel height re-stages stay cheap.
+  void choose_split() {
+    const ConvProblem& p = p_;
+    const double macs = double(p.n * p.k * P_ * Q_) * double(cg_ * p.r * p.s);
+    threads_ = std::max(1, threads_for(std::int64_t(macs / 1e5), 1));
+    band_rows_ = std::clamp<std::int64_t>((192 + Q_ - 1) / Q_, 1, P_);
+    const std::int64_t ng = p.n * p.groups;
+    auto bands = [&] { return (P_ + band_rows_ - 1) / band_rows_; };
+    while (band_rows_ > 1 && ng * bands() < 4 * threads_) band_rows_ = (band_rows_ + 1) / 2;
+    const std::int64_t base = ng * bands();
+    // Channel chunks until the split is within 10% of even (or every block is its own chunk).
+    kchunks_ = 1;
+    auto imbalance = [&](std::int64_t it) {
+      const std::int64_t per = (it + threads_ - 1) / threads_;
+      return double(per * threads_) / double(it);
+    };
+    while (kchunks_ < kblocks_ && imbalance(base * kchunks_) > 1.1) ++kchunks_;
+    items_ = base * kchunks_;
+  }
+
+  void stage_rows(ConstTensorView src, std::int64_t n, std::int64_t g, std::int64_t y_lo,
+                  std::int64_t rows, float* stage) const {
+    const ConvProblem& p = p_;
+    const float* in = static_cast<const float*>(src.data());
+    const std::int64_t is0 = src.stride(0), is1 = src.stride(1), is2 = src.stride(2),
+                       is3 = src.stride(3);
+    const std::int64_t x_lo = -p.pad_left;
+    const float fill = float(p.border_value.real());
+    const std::int64_t row_len = ext_w_ * cg_;
+    // Interior columns [xa, xb) of the staged row map straight onto input columns.
+    const std::int64_t xa = std::clamp<std::int64_t>(-x_lo, 0, ext_w_);
+    const std::int64_t xb = std::clamp<std::int64_t>(p.w - x_lo, xa, ext_w_);
+    for (std::int64_t yr = 0; yr < rows; ++yr) {
+      float* out = stage + yr * row_len;
+      const std::int64_t y = border_index(y_lo + yr, p.h, p.border);
+      if (y < 0) {
+        std::fill(out, out + row_len, fill);
+        continue;
+      }
+      const float* base = in + n * is0 + g * cg_ * is1 + y * is2;
+      if (is1 == 1) {  // channels contiguous (NHWC): one copy per pixel
+        for (std::int64_t xr = 0; xr < ext_w_; ++xr) {
+          const std::int64_t x = (xr >= xa && xr < xb) ? xr + x_lo : border_index(xr + x_lo, p.w, p.border);
+          if (x < 0) std::fill(out + xr * cg_, out + (xr + 1) * cg_, fill);
+          else std::memcpy(out + xr * cg_, base + x * is3, std::size_t(cg_) * sizeof(float));
+        }
+        continue;
+      }
+      for (std::int64_t c = 0; c < cg_; ++c) {
+        const float* row = base + c * is1;
+        float* o = out + c;
+        for (std::int64_t xr = 0; xr < xa; ++xr) {
+          const std::int64_t x = border_index(xr + x_lo, p.w, p.border);
+          o[xr * cg_] = x < 0 ? fill : row[x * is3];
+        }
+        const float* r0 = row + (xa + x_lo) * is3;
+        if (is3 == 1)
+          for (std::int64_t xr = xa; xr < xb; ++xr) o[xr * cg_] = r0[xr - xa];
+        else
+          for (std::int64_t xr = xa; xr < xb; ++xr) o[xr * cg_] = r0[(xr - xa) * is3];
+        for (std::int64_t xr = xb; xr < ext_w_; ++xr) {
+          const std::int64_t x = border_index(xr + x_lo, p.w, p.border);
+          o[xr * cg_] = x < 0 ? fill : row[x * is3];
+        }
+      }
+    }
+  }
+
+  void run_item(ConstTensorView src, TensorView dst, std::int64_t item) const {
+    const ConvProblem& p = p_;
+    const std::int64_t bands = (P_ + band_rows_ - 1) / band_rows_;
+    const std::int64_t kc = item % kchunks_;
+    const std::int64_t band = (item / kchunks_) % bands;
+    const std::int64_t ng = item / kchunks_ / bands;
+    const std::int64_t g = ng % p.groups, n = ng / p.groups;
+    const std::int64_t p0 = band * band_rows_, p1 = std::min(P_, p0 + band_rows_);
+    const std::int64_t kb0 = kblocks_ * kc / kchunks_, kb1 = kblocks_ * (kc + 1) / kchunks_;
+    if (kb0 >= kb1) return;
+
+    const std::int64_t y_lo = p0 * p.stride_h - p.pad_top;
+    const std::int64_t rows = (p1 - 1 - p0) * p.stride_h + (p.r - 1) * p.dilation_h + 1;
+    const std::int64_t row_len = ext_w_ * cg_;
+    const std::int64_t npx = (p1 - p0) * Q_;
+    const std::int64_t rs = p.r * p.s;
+
+    rows::Scratch& scratch = rows::Scratch::for_band();
+    float* stage = scratch.take<float>(std::size_t(rows * row_len));
+    float* tile = scratch.take<float>(std::size_t(npx * kb_));
+    const float** px = scratch.take<const float*>(std::size_t(npx));
+    std::ptrdiff_t* in_off = scratch.take<std::ptrdiff_t>(std::size_t(rs));
+    const float** w_tap = scratch.take<const float*>(std::size_t(rs));
+
+    stage_rows(src, n, g, y_lo, rows, stage);
+    for (std::int64_t t = 0, pp = p0; pp < p1; ++pp)
+      for (std::int64_t q = 0; q < Q_; ++q, ++t)
+        px[t] = stage + (pp - p0) * p.stride_h * row_len + q * p.stride_w * cg_;
+    for (std::int64_t r = 0; r < p.r; ++r)
+      for (std::int64_t s = 0; s < p.s; ++s)
+        in_off[r * p.s + s] = r * p.dilation_h * row_len + taps_[std::size_t(r * p.s + s)];
+
+    for (std::int64_t kb = kb0; kb < kb1; ++kb) {
+      const float* wb = packed_.get() + (g * kblocks_ + kb) * rs * cg_ * kb_;
+      for (std::int64_t t = 0; t < rs; ++t) w_tap[t] = wb + t * cg_ * kb_;
+      kernels::f32_conv_tile(px, std::size_t(npx), in_off, w_tap, std::size_t(rs),
+                             std::size_t(cg_), std::size_t(v_), tile, std::size_t(kb_), false);
+      store(dst, n, g * kg_ + kb * kb_, std::min(kb_, kg_ - kb * kb_), p0, p1, tile);
+    }
+  }
+
+  // dst[n, k0 + j, p, q] = act(tile[t][j] * scale + off[k0 + j]) for the band's pixels t.
+  void store(TensorView dst, std::int64_t n, std::int64_t k0, std::int64_t kn, std::int64_t p0,
+             std::int64_t p1, const float* tile) const {
+    const ConvProblem& p = p_;
+    float* out = static_cast<float*>(dst.data()) + n * dst.stride(0);
+    const std::int64_t os1 = dst.stride(1), os2 = dst.stride(2), os3 = dst.stride(3);
+    for (std::int64_t j = 0; j < kn; ++j) {
+      float* ok = out + (k0 + j) * os1;
+      for (std::int64_t pp = p0; pp < p1; ++pp)
+        nn_common::epilogue(tile + (pp - p0) * Q_ * kb_ + j, kb_, Q_, float(p.scale),
+                            off_[std::size_t(k0 + j)], p, ok + pp * os2, os3);
+    }
+  }
+
+  ConvProblem p_;
+  std::shared_ptr<const PreparedFilter> filter_;
+  Shape shape_;
+  std::int64_t cg_ = 1, kg_ = 1, P_ = 1, Q_ = 1, v_ = 1, kb_ = 1, kblocks_ = 1, ext_w_ = 1;
+  std::int64_t band_rows_ = 1, kchunks_ = 1, items_ = 1;
+  int threads_ = 1;
+  nn_common::AlignedFloats packed_;
+  std::vector<float> off_;
+  std::vector<std::ptrdiff_t> taps_;
+};
+
+}  // namespace
+
+std::string direct_blocked_rejects(const ConvProblem& p, const PreparedFilter& f) {
+  return nn_common::f32_rejects(p, f);
+}
+
+double direct_blocked_estimate(const ConvProblem& p, const PreparedFilter&) {
+  const Shape s = kernel_shape();
+  const std::int64_t kg = p.k / p.groups;
+  const std::int64_t kb = block_vectors(kg, s) * std::int64_t(s.lanes);
+  const double kpad = double((kg + kb - 1) / kb * kb * p.groups);
+  const double pixels = double(p.n * p.out_h() * p.out_w());
+  const double flops = 2.0 * pixels * kpad * double(p.c / p.groups * p.r * p.s);
+  // Staging: every input sample once per band and channel chunk, about 1 ns each.
+  const double staged = double(p.n * p.c) * double(p.out_h() * p.stride_h + p.r) *
+                        double(p.out_w() * p.stride_w + p.s);
+  return (flops / (cost::kBlockedGflops * 1e6) + staged * 1e-6 +
+          double(p.n * p.k * p.out_h() * p.out_w()) * 0.5e-6) / get_num_threads() + 0.005;
+}
+
+std::unique_ptr<AlgorithmImpl> make_direct_blocked(const ConvProblem& p,
+                                                   std::shared_ptr<const PreparedFilter> f) {
+  return std::make_unique<DirectBlockedImpl>(p, std::move(f));
+}
+
+}  // namespace convkit

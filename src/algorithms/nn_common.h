@@ -1,0 +1,76 @@
+#pragma once
+// Pieces the deep-learning algorithms share (direct-blocked, gemm-1x1, depthwise): the SIMD shape
+// of the nn kernels, aligned weight storage and the f32 epilogue.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+
+#include "kernels/nn/nn.h"
+#include "plan/algorithm.h"
+
+namespace convkit::nn_common {
+
+struct Shape {
+  std::size_t lanes = 1, max_v = 1, gemm_nv = 1;
+};
+
+/// The kernels' lanes and tile widths on the target the dispatcher chose.
+inline Shape kernel_shape() {
+  Shape s;
+  kernels::f32_conv_shape(&s.lanes, &s.max_v, &s.gemm_nv);
+  return s;
+}
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+/// Floats aligned to 64 bytes (the widest vector), zeroed.
+using AlignedFloats = std::unique_ptr<float[], FreeDeleter>;
+inline AlignedFloats aligned_floats(std::size_t n) {
+  void* mem = nullptr;
+  const std::size_t bytes = (std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64 * 64;
+  if (posix_memalign(&mem, 64, bytes) != 0) throw std::bad_alloc();
+  std::memset(mem, 0, bytes);
+  return AlignedFloats(static_cast<float*>(mem));
+}
+
+/// out[i * os] = act(v[i * vs] * scale + off) for i < n: the epilogue of ConvProblem in f32.
+inline void epilogue(const float* v, std::int64_t vs, std::int64_t n, float scale, float off,
+                     const ConvProblem& p, float* out, std::int64_t os) {
+  switch (p.activation) {
+    case Activation::none:
+      if (vs == 1 && os == 1)
+        for (std::int64_t i = 0; i < n; ++i) out[i] = v[i] * scale + off;
+      else
+        for (std::int64_t i = 0; i < n; ++i) out[i * os] = v[i * vs] * scale + off;
+      return;
+    case Activation::relu:
+      if (vs == 1 && os == 1)
+        for (std::int64_t i = 0; i < n; ++i) out[i] = std::max(v[i] * scale + off, 0.0f);
+      else
+        for (std::int64_t i = 0; i < n; ++i) out[i * os] = std::max(v[i * vs] * scale + off, 0.0f);
+      return;
+    default:
+      for (std::int64_t i = 0; i < n; ++i)
+        out[i * os] = float(apply_activation(double(v[i * vs] * scale + off), p));
+  }
+}
+
+/// The f32 offset added to output channel k: delta + bias[k].
+inline float channel_offset(const ConvProblem& p, const PreparedFilter& f, std::int64_t k) {
+  return float(p.delta.real() + (f.bias.empty() ? 0.0 : f.bias[std::size_t(k)]));
+}
+
+/// Rejection shared by the f32 deep-learning algorithms.
+inline std::string f32_rejects(const ConvProblem& p, const PreparedFilter& f) {
+  if (f.complex || is_complex(p.src_dtype) || is_complex(p.dst_dtype)) return "complex data";
+  if (p.src_dtype != DType::f32 || p.dst_dtype != DType::f32) return "f32 input and output only";
+  if (p.border_value.imag() != 0) return "complex border value";
+  return "";
+}
+
+}  // namespace convkit::nn_common

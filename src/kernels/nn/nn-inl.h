@@ -1,0 +1,229 @@
+// The nn kernels, written once with Highway and compiled per target (see nn.h).
+#if defined(CONVKIT_NN_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef CONVKIT_NN_INL_H_
+#undef CONVKIT_NN_INL_H_
+#else
+#define CONVKIT_NN_INL_H_
+#endif
+
+#include <cstddef>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace convkit::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Register budget: Q x V accumulators, V weight vectors and one broadcast must fit the vector
+// registers (32 on AVX-512, 16 below), or the tile spills and runs at half speed.
+#if HWY_TARGET <= HWY_AVX3
+constexpr std::size_t kNnMaxV = 4;
+constexpr std::size_t kGemmNv = 4;  // 6 x 4 accumulators
+constexpr std::size_t NnTileQ(std::size_t v) { return v >= 4 ? 6 : v == 3 ? 8 : v == 2 ? 8 : 8; }
+#else
+constexpr std::size_t kNnMaxV = 2;
+constexpr std::size_t kGemmNv = 2;  // 6 x 2 accumulators
+constexpr std::size_t NnTileQ(std::size_t v) { return v >= 2 ? 6 : 8; }
+#endif
+
+// Q output pixels x V vectors of output channels held in registers for the whole reduction;
+// per input channel: V weight loads, Q broadcasts, Q * V FMAs.
+template <std::size_t V, std::size_t Q>
+HWY_NOINLINE void ConvTileQ(const float* const* px, const std::ptrdiff_t* in_off,
+                            const float* const* w_tap, std::size_t ntaps, std::size_t C,
+                            float* HWY_RESTRICT out, std::size_t out_stride, bool accumulate) {
+  const hn::ScalableTag<float> d;
+  const std::size_t L = hn::Lanes(d);
+  using Vec = hn::Vec<decltype(d)>;
+  Vec acc[Q][V];
+  for (std::size_t q = 0; q < Q; ++q)
+    for (std::size_t v = 0; v < V; ++v)
+      acc[q][v] = accumulate ? hn::Load(d, out + q * out_stride + v * L) : hn::Zero(d);
+  for (std::size_t i = 0; i < ntaps; ++i) {
+    const float* HWY_RESTRICT wp = w_tap[i];
+    const float* b[Q];
+    for (std::size_t q = 0; q < Q; ++q) b[q] = px[q] + in_off[i];
+    for (std::size_t c = 0; c < C; ++c, wp += V * L) {
+      Vec w[V];
+      for (std::size_t v = 0; v < V; ++v) w[v] = hn::Load(d, wp + v * L);
+      for (std::size_t q = 0; q < Q; ++q) {
+        const Vec x = hn::Set(d, b[q][c]);
+        for (std::size_t v = 0; v < V; ++v) acc[q][v] = hn::MulAdd(w[v], x, acc[q][v]);
+      }
+    }
+  }
+  for (std::size_t q = 0; q < Q; ++q)
+    for (std::size_t v = 0; v < V; ++v) hn::Store(acc[q][v], d, out + q * out_stride + v * L);
+}
+
+template <std::size_t V, std::size_t Q = NnTileQ(V)>
+HWY_INLINE void ConvTileRest(std::size_t q, const float* const* px, const std::ptrdiff_t* in_off,
+                             const float* const* w_tap, std::size_t ntaps, std::size_t C,
+                             float* out, std::size_t out_stride, bool accumulate) {
+  if constexpr (Q > 0) {
+    if (q == Q) return ConvTileQ<V, Q>(px, in_off, w_tap, ntaps, C, out, out_stride, accumulate);
+    return ConvTileRest<V, Q - 1>(q, px, in_off, w_tap, ntaps, C, out, out_stride, accumulate);
+  }
+}
+
+template <std::size_t V>
+HWY_INLINE void ConvTileV(const float* const* px, std::size_t nq, const std::ptrdiff_t* in_off,
+                          const float* const* w_tap, std::size_t ntaps, std::size_t C,
+                          float* out, std::size_t out_stride, bool accumulate) {
+  constexpr std::size_t Q = NnTileQ(V);
+  std::size_t t = 0;
+  for (; t + Q <= nq; t += Q)
+    ConvTileQ<V, Q>(px + t, in_off, w_tap, ntaps, C, out + t * out_stride, out_stride, accumulate);
+  if (t < nq)
+    ConvTileRest<V>(nq - t, px + t, in_off, w_tap, ntaps, C, out + t * out_stride, out_stride,
+                    accumulate);
+}
+
+HWY_INLINE void ConvTile(const float* const* px, std::size_t nq, const std::ptrdiff_t* in_off,
+                         const float* const* w_tap, std::size_t ntaps, std::size_t C,
+                         std::size_t V, float* out, std::size_t out_stride, bool accumulate) {
+  switch (V) {
+    case 1: return ConvTileV<1>(px, nq, in_off, w_tap, ntaps, C, out, out_stride, accumulate);
+    case 2: return ConvTileV<2>(px, nq, in_off, w_tap, ntaps, C, out, out_stride, accumulate);
+#if HWY_TARGET <= HWY_AVX3
+    case 3: return ConvTileV<3>(px, nq, in_off, w_tap, ntaps, C, out, out_stride, accumulate);
+    case 4: return ConvTileV<4>(px, nq, in_off, w_tap, ntaps, C, out, out_stride, accumulate);
+#endif
+    default: HWY_ABORT("nn tile: V=%zu outside 1..%zu", V, kNnMaxV);
+  }
+}
+
+HWY_INLINE void ConvShape(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv) {
+  *lanes = hn::Lanes(hn::ScalableTag<float>());
+  *max_v = kNnMaxV;
+  *gemm_nv = kGemmNv;
+}
+
+// MR output channels x kGemmNv vectors of pixels in registers; per input channel: kGemmNv
+// pixel loads, MR weight broadcasts, MR * kGemmNv FMAs.
+template <std::size_t MR>
+HWY_NOINLINE void GemmTileM(const float* HWY_RESTRICT a, std::size_t C,
+                            const float* HWY_RESTRICT b, float* HWY_RESTRICT out) {
+  const hn::ScalableTag<float> d;
+  const std::size_t L = hn::Lanes(d), NP = kGemmNv * L;
+  using Vec = hn::Vec<decltype(d)>;
+  Vec acc[MR][kGemmNv];
+  for (std::size_t m = 0; m < MR; ++m)
+    for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::Zero(d);
+  for (std::size_t c = 0; c < C; ++c, a += MR, b += NP) {
+    Vec x[kGemmNv];
+    for (std::size_t v = 0; v < kGemmNv; ++v) x[v] = hn::Load(d, b + v * L);
+    for (std::size_t m = 0; m < MR; ++m) {
+      const Vec w = hn::Set(d, a[m]);
+      for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::MulAdd(w, x[v], acc[m][v]);
+    }
+  }
+  for (std::size_t m = 0; m < MR; ++m)
+    for (std::size_t v = 0; v < kGemmNv; ++v) hn::Store(acc[m][v], d, out + m * NP + v * L);
+}
+
+HWY_INLINE void GemmTile(const float* a, std::size_t C, std::size_t MR, const float* b,
+                         float* out) {
+  switch (MR) {
+    case 1: return GemmTileM<1>(a, C, b, out);
+    case 2: return GemmTileM<2>(a, C, b, out);
+    case 3: return GemmTileM<3>(a, C, b, out);
+    case 4: return GemmTileM<4>(a, C, b, out);
+    case 5: return GemmTileM<5>(a, C, b, out);
+    case 6: return GemmTileM<6>(a, C, b, out);
+    default: HWY_ABORT("gemm tile: MR=%zu outside 1..6", MR);
+  }
+}
+
+// The epilogue every depthwise output gets in registers: min(max(v * scale + offset, lo), hi).
+// The bound is the first operand: x86 min/max return the second operand when one is NaN, so a
+// NaN result stays NaN as in the reference.
+template <class D>
+struct DwEpilogue {
+  hn::Vec<D> scale, offset, lo, hi;
+  HWY_INLINE hn::Vec<D> operator()(hn::Vec<D> v) const {
+    return hn::Min(hi, hn::Max(lo, hn::MulAdd(v, scale, offset)));
+  }
+};
+
+// NV vectors of outputs at x: NV independent FMA chains per tap (one chain would wait on the
+// FMA latency). The last vector may be partial: only n - x outputs are written. KR x KS > 0
+// fixes the kernel size at compile time (taps unrolled, weights hoisted into registers).
+template <std::size_t NV, std::size_t KR, std::size_t KS, class D>
+HWY_INLINE void DepthwiseVecs(const D d, const float* HWY_RESTRICT in, std::size_t row_stride,
+                              const hn::Vec<D>* HWY_RESTRICT wv, std::size_t R, std::size_t S,
+                              std::size_t dh, std::size_t dw, std::size_t x, std::size_t n,
+                              const DwEpilogue<D>& epi, float* HWY_RESTRICT out) {
+  const std::size_t L = hn::Lanes(d);
+  using Vec = hn::Vec<D>;
+  if constexpr (KR > 0) R = KR, S = KS;
+  Vec acc[NV];
+  for (std::size_t v = 0; v < NV; ++v) acc[v] = hn::Zero(d);
+  for (std::size_t r = 0; r < R; ++r) {
+    const float* row = in + r * dh * row_stride + x;
+    for (std::size_t s = 0; s < S; ++s) {
+      const float* p = row + s * dw;
+      for (std::size_t v = 0; v < NV; ++v)
+        acc[v] = hn::MulAdd(wv[r * S + s], hn::LoadU(d, p + v * L), acc[v]);
+    }
+  }
+  for (std::size_t v = 0; v < NV; ++v) {
+    const std::size_t at = x + v * L;
+    const Vec y = epi(acc[v]);
+    if (at + L <= n) {
+      hn::StoreU(y, d, out + at);
+    } else {
+      HWY_ALIGN float tmp[hn::MaxLanes(d)];
+      hn::Store(y, d, tmp);
+      for (std::size_t i = 0; at + i < n; ++i) out[at + i] = tmp[i];
+    }
+  }
+}
+
+template <std::size_t KR, std::size_t KS, class D>
+HWY_INLINE void DepthwiseRows(const D d, const float* HWY_RESTRICT in, std::size_t in_stride,
+                              std::size_t sh, const hn::Vec<D>* HWY_RESTRICT wv, std::size_t R,
+                              std::size_t S, std::size_t dh, std::size_t dw, std::size_t rows,
+                              std::size_t n, float* HWY_RESTRICT out, std::size_t out_stride,
+                              const DwEpilogue<D>& epi) {
+  const std::size_t L = hn::Lanes(d);
+  for (std::size_t p = 0; p < rows; ++p) {
+    const float* row = in + p * sh * in_stride;
+    float* o = out + p * out_stride;
+    std::size_t x = 0;
+    for (; x + 4 * L <= n; x += 4 * L)
+      DepthwiseVecs<4, KR, KS>(d, row, in_stride, wv, R, S, dh, dw, x, n, epi, o);
+    switch ((n - x + L - 1) / L) {
+      case 1: DepthwiseVecs<1, KR, KS>(d, row, in_stride, wv, R, S, dh, dw, x, n, epi, o); break;
+      case 2: DepthwiseVecs<2, KR, KS>(d, row, in_stride, wv, R, S, dh, dw, x, n, epi, o); break;
+      case 3: DepthwiseVecs<3, KR, KS>(d, row, in_stride, wv, R, S, dh, dw, x, n, epi, o); break;
+      case 4: DepthwiseVecs<4, KR, KS>(d, row, in_stride, wv, R, S, dh, dw, x, n, epi, o); break;
+      default: break;
+    }
+  }
+}
+
+HWY_INLINE void DepthwisePlane(const float* HWY_RESTRICT in, std::size_t in_stride,
+                               std::size_t sh, const float* HWY_RESTRICT w, std::size_t R,
+                               std::size_t S, std::size_t dh, std::size_t dw, std::size_t rows,
+                               std::size_t n, float* HWY_RESTRICT out, std::size_t out_stride,
+                               float scale, float offset, float lo, float hi) {
+  using D = hn::ScalableTag<float>;
+  const D d;
+  const DwEpilogue<D> epi{hn::Set(d, scale), hn::Set(d, offset), hn::Set(d, lo), hn::Set(d, hi)};
+  // Broadcast weights, made once per plane.
+  constexpr std::size_t kMaxTaps = 64;
+  hn::Vec<D> wv[kMaxTaps];
+  if (R * S > kMaxTaps) HWY_ABORT("depthwise plane: %zu taps > %zu", R * S, kMaxTaps);
+  for (std::size_t i = 0; i < R * S; ++i) wv[i] = hn::Set(d, w[i]);
+  if (R == 3 && S == 3)
+    return DepthwiseRows<3, 3>(d, in, in_stride, sh, wv, R, S, dh, dw, rows, n, out, out_stride, epi);
+  if (R == 5 && S == 5)
+    return DepthwiseRows<5, 5>(d, in, in_stride, sh, wv, R, S, dh, dw, rows, n, out, out_stride, epi);
+  DepthwiseRows<0, 0>(d, in, in_stride, sh, wv, R, S, dh, dw, rows, n, out, out_stride, epi);
+}
+
+}  // namespace convkit::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#endif  // CONVKIT_NN_INL_H_

@@ -1,0 +1,76 @@
+// Per-target instantiation and run-time dispatch of the nn kernels listed in nn.inc.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/nn/nn.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "hwy/highway.h"
+#include "kernels/nn/nn-inl.h"
+#include "kernels/nn/nn.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace convkit::kernels::HWY_NAMESPACE {
+#define CONVKIT_NN_TILE(name)                                                                  \
+  void name(const float* const* px, size_t nq, const std::ptrdiff_t* in_off,                   \
+            const float* const* w_tap, size_t ntaps, size_t C, size_t V, float* out,           \
+            size_t out_stride, bool accumulate) {                                              \
+    ConvTile(px, nq, in_off, w_tap, ntaps, C, V, out, out_stride, accumulate);                 \
+  }
+#define CONVKIT_NN_SHAPE(name) \
+  void name(size_t* lanes, size_t* max_v, size_t* gemm_nv) { ConvShape(lanes, max_v, gemm_nv); }
+#define CONVKIT_NN_GEMM(name) \
+  void name(const float* a, size_t C, size_t MR, const float* b, float* out) { GemmTile(a, C, MR, b, out); }
+#define CONVKIT_NN_DEPTHWISE(name)                                                               \
+  void name(const float* in, size_t in_stride, size_t sh, const float* w, size_t R, size_t S,    \
+            size_t dh, size_t dw, size_t rows, size_t n, float* out, size_t out_stride,          \
+            float scale, float offset, float lo, float hi) {                                     \
+    DepthwisePlane(in, in_stride, sh, w, R, S, dh, dw, rows, n, out, out_stride, scale, offset, \
+                   lo, hi);                                                                      \
+  }
+#include "kernels/nn/nn.inc"
+#undef CONVKIT_NN_TILE
+#undef CONVKIT_NN_SHAPE
+#undef CONVKIT_NN_GEMM
+#undef CONVKIT_NN_DEPTHWISE
+}  // namespace convkit::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "kernels/dispatch.h"
+
+namespace convkit::kernels {
+#define CONVKIT_NN_TILE(name)                                                                  \
+  HWY_EXPORT(name);                                                                            \
+  void name(const float* const* px, std::size_t nq, const std::ptrdiff_t* in_off,              \
+            const float* const* w_tap, std::size_t ntaps, std::size_t C, std::size_t V,         \
+            float* out, std::size_t out_stride, bool accumulate) {                             \
+    select_isa();                                                                              \
+    HWY_DYNAMIC_DISPATCH(name)(px, nq, in_off, w_tap, ntaps, C, V, out, out_stride, accumulate); \
+  }
+#define CONVKIT_NN_SHAPE(name)                                                  \
+  HWY_EXPORT(name);                                                             \
+  void name(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv) {     \
+    select_isa();                                                               \
+    HWY_DYNAMIC_DISPATCH(name)(lanes, max_v, gemm_nv);                          \
+  }
+#define CONVKIT_NN_GEMM(name)                                                                \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out) {     \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(a, C, MR, b, out);                                            \
+  }
+#define CONVKIT_NN_DEPTHWISE(name)                                                             \
+  HWY_EXPORT(name);                                                                            \
+  void name(const float* in, std::size_t in_stride, std::size_t sh, const float* w,            \
+            std::size_t R, std::size_t S, std::size_t dh, std::size_t dw, std::size_t rows,    \
+            std::size_t n, float* out, std::size_t out_stride, float scale, float offset,      \
+            float lo, float hi) {                                                              \
+    select_isa();                                                                              \
+    HWY_DYNAMIC_DISPATCH(name)(in, in_stride, sh, w, R, S, dh, dw, rows, n, out, out_stride,   \
+                               scale, offset, lo, hi);                                         \
+  }
+#include "kernels/nn/nn.inc"
+#undef CONVKIT_NN_TILE
+#undef CONVKIT_NN_SHAPE
+#undef CONVKIT_NN_GEMM
+#undef CONVKIT_NN_DEPTHWISE
+}  // namespace convkit::kernels
+#endif  // HWY_ONCE

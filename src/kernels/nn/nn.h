@@ -1,0 +1,55 @@
+#pragma once
+// Kernel family "nn": the register-tiled micro-kernel of the channel-blocked direct convolution.
+//
+// Contract of f32_conv_tile(px, nq, in_off, w_tap, ntaps, C, V, out, out_stride, accumulate):
+//   for t in [0, nq), j in [0, V * lanes):
+//     out[t * out_stride + j] (+)= sum_{i < ntaps} sum_{c < C} w_tap[i][c * V * lanes + j]
+//                                                           * px[t][in_off[i] + c]
+//   - px[t] points at output pixel t's input (channels contiguous, any pixel-to-pixel layout);
+//     in_off[i] is tap i's offset from it, w_tap[i] tap i's packed weights ([C][V * lanes]).
+//   - V (vectors of output channels) is 1..max_v of f32_conv_shape; w_tap and out are aligned
+//     to the vector size; out_stride is a multiple of lanes.
+//   - accumulate: add to out instead of overwriting it.
+//   - Accumulates in f32, in c order within each tap, taps in order: the result is within
+//     ntaps * C f32 roundings of the exact sum.
+// Contract of f32_gemm_tile(a, C, MR, b, out):
+//   out[m * NP + j] = sum_{c < C} a[c * MR + m] * b[c * NP + j]   for m < MR, j < NP
+//   - NP = gemm_nv * lanes pixels (f32_conv_shape); MR is 1..kGemmMr (6); a, b, out aligned.
+//   - f32 accumulation in c order.
+// Contract of f32_depthwise_plane(in, in_stride, sh, w, R, S, dh, dw, rows, n, out, out_stride,
+//                                 scale, offset, lo, hi):
+//   out[p * out_stride + x] = min(max(v * scale + offset, lo), hi),
+//   v = sum_{r < R, s < S} w[r * S + s] * in[(p * sh + r * dh) * in_stride + s * dw + x]
+//   for p < rows, x < n (output columns at stride 1)
+//   - R * S <= 64; in is readable for lanes - 1 floats past the last sample used
+//     (full-vector tails); writes exactly n outputs per row; f32 accumulation in tap order.
+// Contract of f32_conv_shape(lanes, max_v, gemm_nv): the target's f32 lanes per vector, the
+//   widest V the register file holds with a useful number of output pixels, and the vectors
+//   of pixels in one f32_gemm_tile panel.
+#include <cstddef>
+
+namespace convkit::kernels {
+
+#define CONVKIT_NN_TILE(name)                                                               \
+  void name(const float* const* px, std::size_t nq, const std::ptrdiff_t* in_off,           \
+            const float* const* w_tap, std::size_t ntaps, std::size_t C, std::size_t V,      \
+            float* out, std::size_t out_stride, bool accumulate);
+#define CONVKIT_NN_SHAPE(name) \
+  void name(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv);
+#define CONVKIT_NN_GEMM(name)                                                                \
+  void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out);
+#define CONVKIT_NN_DEPTHWISE(name)                                                            \
+  void name(const float* in, std::size_t in_stride, std::size_t sh, const float* w,            \
+            std::size_t R, std::size_t S, std::size_t dh, std::size_t dw, std::size_t rows,    \
+            std::size_t n, float* out, std::size_t out_stride, float scale, float offset,      \
+            float lo, float hi);
+#include "kernels/nn/nn.inc"
+#undef CONVKIT_NN_TILE
+#undef CONVKIT_NN_SHAPE
+#undef CONVKIT_NN_GEMM
+#undef CONVKIT_NN_DEPTHWISE
+
+/// Output channels per f32_gemm_tile call.
+inline constexpr std::size_t kGemmMr = 6;
+
+}  // namespace convkit::kernels

@@ -1,0 +1,87 @@
+// The f32 deep-learning algorithms (direct-blocked, gemm-1x1, depthwise) against the reference
+// over random problems.
+#include <gtest/gtest.h>
+
+#include "algorithms/dl_problems.h"
+#include "convkit/plan.h"
+#include "test_util.h"
+
+namespace convkit {
+namespace {
+
+TEST(DirectBlocked, MatchesReferenceOnRandomProblems) {
+  test::Rng rng(57);
+  int ran = 0;
+  for (int iter = 0; iter < test::case_count(200); ++iter) {
+    // Up to 70 output channels per group: several blocks of SIMD width and ragged last blocks.
+    ConvProblem p = test::random_dl_problem(rng, true, rng.chance(0.5) ? 9 : 70);
+    if (!test::has_output(p)) continue;
+    ++ran;
+    SCOPED_TRACE(p.to_string());
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng), 1e-5);
+  }
+  EXPECT_GT(ran, test::case_count(200) / 2);
+}
+
+// Shapes of ResNet layers, scaled down: many bands, channel chunks, stride 2, 1x1 and 7x7.
+TEST(DirectBlocked, LayerShapesMatchTheReference) {
+  struct Case {
+    std::int64_t n, c, k, h, r, stride, pad;
+  };
+  const Case cases[] = {{1, 3, 64, 30, 7, 2, 3},  {2, 64, 64, 14, 3, 1, 1}, {1, 96, 40, 9, 1, 1, 0},
+                        {1, 48, 48, 15, 3, 2, 1}, {1, 128, 128, 5, 3, 1, 1}};
+  test::Rng rng(8);
+  for (const Case& c : cases) {
+    ConvProblem p;
+    p.n = c.n, p.c = c.c, p.k = c.k, p.h = p.w = c.h, p.r = p.s = c.r;
+    p.stride_h = p.stride_w = c.stride;
+    p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = c.pad;
+    p.filter_dtype = DType::f32, p.has_bias = true, p.activation = Activation::relu;
+    SCOPED_TRACE(p.to_string());
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng), 1e-5);
+  }
+}
+
+TEST(Gemm1x1, MatchesReferenceOnRandomProblems) {
+  test::Rng rng(58);
+  for (int iter = 0; iter < test::case_count(150); ++iter) {
+    ConvProblem p = test::random_dl_problem(rng, true, rng.chance(0.5) ? 9 : 70);
+    p.r = p.s = 1;
+    if (rng.chance(0.5)) p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 0;
+    if (rng.chance(0.5)) p.stride_h = p.stride_w = 1;
+    if (rng.chance(0.3)) p.h = rng.uniform(20, 40), p.w = rng.uniform(20, 40);  // many panels
+    SCOPED_TRACE(p.to_string());
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::gemm_1x1, rng), 1e-5);
+  }
+}
+
+TEST(Depthwise, MatchesReferenceOnRandomProblems) {
+  test::Rng rng(59);
+  int ran = 0;
+  for (int iter = 0; iter < test::case_count(150); ++iter) {
+    ConvProblem p = test::random_dl_problem(rng, true);
+    p.groups = p.c = rng.uniform(1, 20);
+    p.k = p.c * rng.uniform(1, 3);  // channel multipliers
+    if (!test::has_output(p)) continue;
+    ++ran;
+    SCOPED_TRACE(p.to_string());
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::depthwise, rng), 1e-5);
+  }
+  EXPECT_GT(ran, test::case_count(150) / 2);
+}
+
+TEST(DirectBlocked, RefusesWhatItCannotRun) {
+  ConvProblem p;
+  p.c = p.k = 4, p.h = p.w = 8, p.r = p.s = 3;
+  p.src_dtype = p.dst_dtype = DType::f64, p.filter_dtype = DType::f64;
+  Tensor wt(DType::f64, {4, 4, 3, 3});
+  EXPECT_THROW(Plan(p, wt, {}, {Algorithm::direct_blocked}), Error);
+  EXPECT_EQ(parse_algorithm("direct-blocked"), Algorithm::direct_blocked);
+  EXPECT_THROW(Plan(p, wt, {}, {Algorithm::gemm_1x1}), Error);   // 3x3 and f64
+  EXPECT_THROW(Plan(p, wt, {}, {Algorithm::depthwise}), Error);  // channels mixed
+  EXPECT_EQ(parse_algorithm("gemm-1x1"), Algorithm::gemm_1x1);
+  EXPECT_EQ(parse_algorithm("depthwise"), Algorithm::depthwise);
+}
+
+}  // namespace
+}  // namespace convkit

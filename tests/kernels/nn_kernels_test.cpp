@@ -1,0 +1,122 @@
+// kernels/nn/nn.inc against a scalar loop, on the ISA CONVKIT_MAX_ISA allows.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <vector>
+
+#include "kernels/nn/nn.h"
+#include "test_util.h"
+
+namespace convkit::kernels {
+namespace {
+
+struct Aligned {
+  explicit Aligned(std::size_t n) {
+    void* m = nullptr;
+    EXPECT_EQ(posix_memalign(&m, 64, std::max<std::size_t>(n, 1) * sizeof(float)), 0);
+    p.reset(static_cast<float*>(m));
+  }
+  struct Free {
+    void operator()(float* f) const { std::free(f); }
+  };
+  std::unique_ptr<float, Free> p;
+  float* get() const { return p.get(); }
+};
+
+TEST(NnKernels, ConvTileMatchesScalarLoop) {
+  std::size_t lanes = 0, max_v = 0, gemm_nv = 0;
+  f32_conv_shape(&lanes, &max_v, &gemm_nv);
+  ASSERT_GE(lanes, 1u);
+  ASSERT_GE(max_v, 1u);
+  test::Rng rng(31);
+  for (int iter = 0; iter < 200; ++iter) {
+    const std::size_t V = std::size_t(rng.uniform(1, std::int64_t(max_v)));
+    const std::size_t KB = V * lanes;
+    const std::size_t nq = std::size_t(rng.uniform(1, 30)), ntaps = std::size_t(rng.uniform(1, 9));
+    const std::size_t C = std::size_t(rng.uniform(1, 40));
+    const bool accumulate = rng.chance(0.3);
+    // Pixels at scattered offsets of one input buffer; taps at offsets from each pixel.
+    const std::size_t span = 64 + ntaps * 3 * C;
+    std::vector<float> input(nq * 5 + span + C);
+    for (auto& v : input) v = float(rng.real(-1, 1));
+    std::vector<const float*> px(nq);
+    for (std::size_t t = 0; t < nq; ++t) px[t] = input.data() + rng.uniform(0, std::int64_t(nq * 5));
+    std::vector<std::ptrdiff_t> off(ntaps);
+    for (auto& o : off) o = rng.uniform(0, std::int64_t(span - C));
+    Aligned w(ntaps * C * KB), out(nq * KB);
+    for (std::size_t i = 0; i < ntaps * C * KB; ++i) w.get()[i] = float(rng.real(-1, 1));
+    std::vector<const float*> w_tap(ntaps);
+    for (std::size_t i = 0; i < ntaps; ++i) w_tap[i] = w.get() + i * C * KB;
+    std::vector<double> init(nq * KB);
+    for (std::size_t i = 0; i < nq * KB; ++i) out.get()[i] = float(init[i] = rng.real(-1, 1));
+    f32_conv_tile(px.data(), nq, off.data(), w_tap.data(), ntaps, C, V, out.get(), KB, accumulate);
+    for (std::size_t t = 0; t < nq; ++t)
+      for (std::size_t j = 0; j < KB; ++j) {
+        double e = accumulate ? init[t * KB + j] : 0.0;
+        for (std::size_t i = 0; i < ntaps; ++i)
+          for (std::size_t c = 0; c < C; ++c) e += double(w_tap[i][c * KB + j]) * px[t][off[i] + c];
+        ASSERT_NEAR(out.get()[t * KB + j], e, 1e-5 * double(ntaps * C + 1))
+            << "t=" << t << " j=" << j << " V=" << V << " nq=" << nq;
+      }
+  }
+}
+
+TEST(NnKernels, GemmTileMatchesScalarLoop) {
+  std::size_t lanes = 0, max_v = 0, nv = 0;
+  f32_conv_shape(&lanes, &max_v, &nv);
+  const std::size_t NP = nv * lanes;
+  test::Rng rng(32);
+  for (int iter = 0; iter < 100; ++iter) {
+    const std::size_t MR = std::size_t(rng.uniform(1, std::int64_t(kGemmMr)));
+    const std::size_t C = std::size_t(rng.uniform(1, 70));
+    Aligned a(C * MR), b(C * NP), out(MR * NP);
+    for (std::size_t i = 0; i < C * MR; ++i) a.get()[i] = float(rng.real(-1, 1));
+    for (std::size_t i = 0; i < C * NP; ++i) b.get()[i] = float(rng.real(-1, 1));
+    f32_gemm_tile(a.get(), C, MR, b.get(), out.get());
+    for (std::size_t m = 0; m < MR; ++m)
+      for (std::size_t j = 0; j < NP; ++j) {
+        double e = 0;
+        for (std::size_t c = 0; c < C; ++c) e += double(a.get()[c * MR + m]) * b.get()[c * NP + j];
+        ASSERT_NEAR(out.get()[m * NP + j], e, 1e-5 * double(C)) << "m=" << m << " j=" << j;
+      }
+  }
+}
+
+TEST(NnKernels, DepthwisePlaneMatchesScalarLoop) {
+  std::size_t lanes = 0, max_v = 0, nv = 0;
+  f32_conv_shape(&lanes, &max_v, &nv);
+  test::Rng rng(33);
+  for (int iter = 0; iter < 200; ++iter) {
+    const std::size_t R = std::size_t(rng.uniform(1, 7)), S = std::size_t(rng.uniform(1, 7));
+    const std::size_t dh = std::size_t(rng.uniform(1, 3)), dw = std::size_t(rng.uniform(1, 3));
+    const std::size_t sh = std::size_t(rng.uniform(1, 3)), rows = std::size_t(rng.uniform(1, 4));
+    const std::size_t n = std::size_t(rng.uniform(1, 150));
+    const std::size_t stride = n + (S - 1) * dw + lanes + std::size_t(rng.uniform(0, 5));
+    const std::size_t ostride = n + std::size_t(rng.uniform(0, 3));
+    const float scale = float(rng.real(0.5, 2)), offset = float(rng.real(-1, 1));
+    const float lo = rng.chance(0.5) ? -1e30f : 0.0f, hi = rng.chance(0.5) ? 1e30f : 0.7f;
+    std::vector<float> in(((rows - 1) * sh + (R - 1) * dh + 1) * stride), w(R * S);
+    std::vector<float> out(rows * ostride + 1, -7.0f);
+    for (auto& v : in) v = float(rng.real(-1, 1));
+    for (auto& v : w) v = float(rng.real(-1, 1));
+    f32_depthwise_plane(in.data(), stride, sh, w.data(), R, S, dh, dw, rows, n, out.data(),
+                        ostride, scale, offset, lo, hi);
+    for (std::size_t p = 0; p < rows; ++p)
+      for (std::size_t x = 0; x < n; ++x) {
+        double e = 0;
+        for (std::size_t r = 0; r < R; ++r)
+          for (std::size_t s = 0; s < S; ++s)
+            e += double(w[r * S + s]) * in[(p * sh + r * dh) * stride + s * dw + x];
+        e = std::min(std::max(e * scale + offset, double(lo)), double(hi));
+        ASSERT_NEAR(out[p * ostride + x], e, 1e-5 * double(R * S)) << "x=" << x << " n=" << n;
+      }
+    for (std::size_t p = 0; p < rows; ++p)
+      for (std::size_t x = n; x < ostride; ++x) ASSERT_EQ(out[p * ostride + x], -7.0f) << "wrote past n";
+    ASSERT_EQ(out[rows * ostride], -7.0f);
+  }
+}
+
+}  // namespace
+}  // namespace convkit::kernels
