@@ -57,10 +57,11 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     off_.resize(std::size_t(p.k));
     for (std::int64_t k = 0; k < p.k; ++k) off_[std::size_t(k)] = nn_common::channel_offset(p, *filter_, k);
     ext_w_ = (Q_ - 1) * p.stride_w + (p.s - 1) * p.dilation_w + 1;
-    taps_.resize(std::size_t(p.r * p.s));
-    for (std::int64_t r = 0; r < p.r; ++r)
-      for (std::int64_t s = 0; s < p.s; ++s)
-        taps_[std::size_t(r * p.s + s)] = (s * p.dilation_w) * cg_;  // + row offset at run time
+    bounds_ = nn_common::bounds_of(p);
+    // Channels per chunk: one block's weights for a chunk within about 192 KiB of L2.
+    const std::int64_t per_channel = p.r * p.s * kb_ * std::int64_t(sizeof(float));
+    const std::int64_t chunks = (cg_ * per_channel + (192 << 10) - 1) / (192 << 10);
+    cchunk_ = (cg_ + chunks - 1) / chunks;
     choose_split();
   }
 
@@ -68,7 +69,8 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     std::ostringstream os;
     os << "direct-blocked: f32, " << kb_ << " output channels per block (" << v_ << " x "
        << shape_.lanes << " lanes, " << kernels::isa_name() << "), bands of " << band_rows_
-       << " output rows, " << kchunks_ << " channel chunk(s), " << items_ << " work items on up to "
+       << " output rows, " << kchunks_ << " output-channel chunk(s), input channels in chunks of "
+       << cchunk_ << ", " << items_ << " work items on up to "
        << threads_ << " threads";
     return os.str();
   }
@@ -101,17 +103,23 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     const ConvProblem& p = p_;
     const double macs = double(p.n * p.k * P_ * Q_) * double(cg_ * p.r * p.s);
     threads_ = std::max(1, threads_for(std::int64_t(macs / 1e5), 1));
-    band_rows_ = std::clamp<std::int64_t>((192 + Q_ - 1) / Q_, 1, P_);
+    // At least 192 pixels per band, and tall enough that the rows staged twice (the kernel's
+    // overlap between bands) stay under half of the band's own.
+    const std::int64_t overlap = std::max<std::int64_t>((p.r - 1) * p.dilation_h + 1 - p.stride_h, 0);
+    band_rows_ = std::max((192 + Q_ - 1) / Q_, (2 * overlap + p.stride_h - 1) / p.stride_h);
+    band_rows_ = std::clamp<std::int64_t>(band_rows_, 1, P_);
     const std::int64_t ng = p.n * p.groups;
     auto bands = [&] { return (P_ + band_rows_ - 1) / band_rows_; };
-    while (band_rows_ > 1 && ng * bands() < 4 * threads_) band_rows_ = (band_rows_ + 1) / 2;
-    const std::int64_t base = ng * bands();
-    // Channel chunks until the split is within 10% of even (or every block is its own chunk).
-    kchunks_ = 1;
     auto imbalance = [&](std::int64_t it) {
       const std::int64_t per = (it + threads_ - 1) / threads_;
       return double(per * threads_) / double(it);
     };
+    // Work for every thread: channel chunks first (they only re-stage the band's input), then
+    // shorter bands (they re-stage overlap rows and leave partial tiles).
+    kchunks_ = 1;
+    while (kchunks_ < kblocks_ && ng * bands() * kchunks_ < 4 * threads_) ++kchunks_;
+    while (band_rows_ > 1 && ng * bands() * kchunks_ < 2 * threads_) band_rows_ = (band_rows_ + 1) / 2;
+    const std::int64_t base = ng * bands();
     while (kchunks_ < kblocks_ && imbalance(base * kchunks_) > 1.1) ++kchunks_;
     items_ = base * kchunks_;
   }
@@ -183,7 +191,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
 
     rows::Scratch& scratch = rows::Scratch::for_band();
     float* stage = scratch.take<float>(std::size_t(rows * row_len));
-    float* tile = scratch.take<float>(std::size_t(npx * kb_));
+    float* tile = scratch.take<float>(std::size_t((npx + 16) * kb_));  // slack: tile_store
     const float** px = scratch.take<const float*>(std::size_t(npx));
     std::ptrdiff_t* in_off = scratch.take<std::ptrdiff_t>(std::size_t(rs));
     const float** w_tap = scratch.take<const float*>(std::size_t(rs));
@@ -192,15 +200,30 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     for (std::int64_t t = 0, pp = p0; pp < p1; ++pp)
       for (std::int64_t q = 0; q < Q_; ++q, ++t)
         px[t] = stage + (pp - p0) * p.stride_h * row_len + q * p.stride_w * cg_;
-    for (std::int64_t r = 0; r < p.r; ++r)
-      for (std::int64_t s = 0; s < p.s; ++s)
-        in_off[r * p.s + s] = r * p.dilation_h * row_len + taps_[std::size_t(r * p.s + s)];
+    // With dilation_w == 1 the S taps of a kernel row read S * Cg consecutive staged samples
+    // against S * Cg consecutive packed weight rows: one tap per kernel row, a longer inner loop.
+    // When a block's weights outgrow L2, the channels go in chunks (accumulating in the tile)
+    // so each chunk's weights stay in cache across the band's pixel tiles.
+    const bool chunked = cchunk_ < cg_;
+    const bool merged = p.dilation_w == 1 && !chunked;
+    const std::int64_t ntaps = merged ? p.r : rs, inner = merged ? p.s * cg_ : cg_;
+    for (std::int64_t t = 0; t < ntaps; ++t) {
+      const std::int64_t r = merged ? t : t / p.s, s = merged ? 0 : t % p.s;
+      in_off[t] = r * p.dilation_h * row_len + s * p.dilation_w * cg_;
+    }
+    std::ptrdiff_t* off_c = scratch.take<std::ptrdiff_t>(std::size_t(ntaps));
 
     for (std::int64_t kb = kb0; kb < kb1; ++kb) {
       const float* wb = packed_.get() + (g * kblocks_ + kb) * rs * cg_ * kb_;
-      for (std::int64_t t = 0; t < rs; ++t) w_tap[t] = wb + t * cg_ * kb_;
-      kernels::f32_conv_tile(px, std::size_t(npx), in_off, w_tap, std::size_t(rs),
-                             std::size_t(cg_), std::size_t(v_), tile, std::size_t(kb_), false);
+      for (std::int64_t c0 = 0; c0 < cg_; c0 += cchunk_) {
+        const std::int64_t nc = chunked ? std::min(cchunk_, cg_ - c0) : inner;
+        for (std::int64_t t = 0; t < ntaps; ++t) {
+          w_tap[t] = wb + (t * inner + c0) * kb_;
+          off_c[t] = in_off[t] + c0;
+        }
+        kernels::f32_conv_tile(px, std::size_t(npx), off_c, w_tap, std::size_t(ntaps),
+                               std::size_t(nc), std::size_t(v_), tile, std::size_t(kb_), c0 > 0);
+      }
       store(dst, n, g * kg_ + kb * kb_, std::min(kb_, kg_ - kb * kb_), p0, p1, tile);
     }
   }
@@ -211,23 +234,42 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     const ConvProblem& p = p_;
     float* out = static_cast<float*>(dst.data()) + n * dst.stride(0);
     const std::int64_t os1 = dst.stride(1), os2 = dst.stride(2), os3 = dst.stride(3);
-    for (std::int64_t j = 0; j < kn; ++j) {
-      float* ok = out + (k0 + j) * os1;
-      for (std::int64_t pp = p0; pp < p1; ++pp)
-        nn_common::epilogue(tile + (pp - p0) * Q_ * kb_ + j, kb_, Q_, float(p.scale),
-                            off_[std::size_t(k0 + j)], p, ok + pp * os2, os3);
+    const float scale = float(p.scale);
+    if (os3 == 1) {  // NCHW rows: the tile transposed a block at a time
+      for (std::int64_t pp = p0; pp < p1; ++pp) {
+        float* o = out + k0 * os1 + pp * os2;
+        kernels::f32_tile_store(tile + (pp - p0) * Q_ * kb_, std::size_t(kb_), std::size_t(kn),
+                                std::size_t(Q_), scale, off_.data() + k0, bounds_.lo, bounds_.hi,
+                                o, os1);
+        if (!bounds_.fused)
+          for (std::int64_t j = 0; j < kn; ++j)
+            for (std::int64_t q = 0; q < Q_; ++q)
+              o[j * os1 + q] = float(apply_activation(double(o[j * os1 + q]), p));
+      }
+      return;
     }
+    // Other layouts (NHWC: channels contiguous): a tile row per output pixel.
+    for (std::int64_t pp = p0; pp < p1; ++pp)
+      for (std::int64_t q = 0; q < Q_; ++q) {
+        const float* v = tile + ((pp - p0) * Q_ + q) * kb_;
+        float* o = out + k0 * os1 + pp * os2 + q * os3;
+        for (std::int64_t j = 0; j < kn; ++j) {
+          const float y = v[j] * scale + off_[std::size_t(k0 + j)];
+          o[j * os1] = bounds_.fused ? std::min(bounds_.hi, std::max(bounds_.lo, y))
+                                     : float(apply_activation(double(y), p));
+        }
+      }
   }
 
   ConvProblem p_;
   std::shared_ptr<const PreparedFilter> filter_;
   Shape shape_;
   std::int64_t cg_ = 1, kg_ = 1, P_ = 1, Q_ = 1, v_ = 1, kb_ = 1, kblocks_ = 1, ext_w_ = 1;
-  std::int64_t band_rows_ = 1, kchunks_ = 1, items_ = 1;
+  std::int64_t band_rows_ = 1, kchunks_ = 1, items_ = 1, cchunk_ = 1;
   int threads_ = 1;
   nn_common::AlignedFloats packed_;
   std::vector<float> off_;
-  std::vector<std::ptrdiff_t> taps_;
+  nn_common::Bounds bounds_;
 };
 
 }  // namespace

@@ -44,13 +44,7 @@ class DepthwiseImpl final : public AlgorithmImpl {
     const double work = double(p.n * p.k * P_ * Q_) * double(p.r * p.s);
     threads_ = std::max(1, threads_for(std::int64_t(work / 2e4), 1));
     items_ = p.n * p.c;
-    switch (p.activation) {
-      case Activation::none: break;
-      case Activation::relu: lo_ = 0; break;
-      case Activation::relu6: lo_ = 0, hi_ = 6; break;
-      case Activation::clamp: lo_ = float(p.activation_alpha), hi_ = float(p.activation_beta); break;
-      default: fused_ = false;
-    }
+    bounds_ = nn_common::bounds_of(p);
   }
 
   std::string describe() const override {
@@ -117,11 +111,11 @@ class DepthwiseImpl final : public AlgorithmImpl {
           plane, std::size_t(stride_), std::size_t(p.stride_h), w_.data() + k * p.r * p.s,
           std::size_t(p.r), std::size_t(p.s), std::size_t(p.dilation_h), std::size_t(p.dilation_w),
           std::size_t(P_), std::size_t(row_n), direct ? ok : buf,
-          std::size_t(direct ? os2 : row_n), float(p.scale), off_[std::size_t(k)], lo_, hi_);
-      if (direct && fused_) continue;
+          std::size_t(direct ? os2 : row_n), float(p.scale), off_[std::size_t(k)], bounds_.lo, bounds_.hi);
+      if (direct && bounds_.fused) continue;
       // The activation the kernel could not apply, or the strided copy out of the buffer.
       ConvProblem plain = p;
-      if (fused_) plain.activation = Activation::none;
+      if (bounds_.fused) plain.activation = Activation::none;
       for (std::int64_t pp = 0; pp < P_; ++pp) {
         const float* v = direct ? ok + pp * os2 : buf + pp * row_n;
         nn_common::epilogue(v, direct ? 1 : p.stride_w, Q_, 1.0f, 0.0f, plain, ok + pp * os2, os3);
@@ -135,9 +129,7 @@ class DepthwiseImpl final : public AlgorithmImpl {
   std::int64_t items_ = 1;
   int threads_ = 1;
   std::vector<float> w_, off_;
-  // Activations that are a clamp run inside the kernel; the others after it.
-  bool fused_ = true;
-  float lo_ = -std::numeric_limits<float>::infinity(), hi_ = std::numeric_limits<float>::infinity();
+  nn_common::Bounds bounds_;
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string>
@@ -58,6 +59,24 @@ inline void epilogue(const float* v, std::int64_t vs, std::int64_t n, float scal
       for (std::int64_t i = 0; i < n; ++i)
         out[i * os] = float(apply_activation(double(v[i * vs] * scale + off), p));
   }
+}
+
+/// Activations that are a clamp [lo, hi] run inside the SIMD kernels; `fused` is false for the
+/// others (sigmoid, tanh, gelu, silu, leaky_relu), which run after them.
+struct Bounds {
+  bool fused = true;
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+};
+inline Bounds bounds_of(const ConvProblem& p) {
+  Bounds b;
+  switch (p.activation) {
+    case Activation::none: break;
+    case Activation::relu: b.lo = 0; break;
+    case Activation::relu6: b.lo = 0, b.hi = 6; break;
+    case Activation::clamp: b.lo = float(p.activation_alpha), b.hi = float(p.activation_beta); break;
+    default: b.fused = false;
+  }
+  return b;
 }
 
 /// The f32 offset added to output channel k: delta + bias[k].

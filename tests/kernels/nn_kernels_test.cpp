@@ -118,5 +118,32 @@ TEST(NnKernels, DepthwisePlaneMatchesScalarLoop) {
   }
 }
 
+TEST(NnKernels, TileStoreTransposesWithTheEpilogue) {
+  test::Rng rng(34);
+  for (int iter = 0; iter < 100; ++iter) {
+    const std::size_t kb = 16 * std::size_t(rng.uniform(1, 4));
+    const std::size_t kn = std::size_t(rng.uniform(1, std::int64_t(kb)));
+    const std::size_t n = std::size_t(rng.uniform(1, 70));
+    const std::ptrdiff_t os = std::ptrdiff_t(n) + rng.uniform(0, 5);
+    std::vector<float> tile((n + 16) * kb), off(kn), out(std::size_t(os) * kn + 1, -7.0f);
+    for (auto& v : tile) v = float(rng.real(-2, 2));
+    for (auto& v : off) v = float(rng.real(-1, 1));
+    const float scale = float(rng.real(0.5, 2));
+    const float lo = rng.chance(0.5) ? -1e30f : 0.0f, hi = rng.chance(0.5) ? 1e30f : 0.7f;
+    f32_tile_store(tile.data(), kb, kn, n, scale, off.data(), lo, hi, out.data(), os);
+    for (std::size_t j = 0; j < kn; ++j)
+      for (std::ptrdiff_t i = 0; i < os; ++i) {
+        const float got = out[std::size_t(j * std::size_t(os) + std::size_t(i))];
+        if (i >= std::ptrdiff_t(n)) {
+          ASSERT_EQ(got, -7.0f) << "wrote past n";
+          continue;
+        }
+        const float y = tile[std::size_t(i) * kb + j] * scale + off[j];
+        ASSERT_NEAR(got, std::min(std::max(y, lo), hi), 1e-6) << "i=" << i << " j=" << j;
+      }
+    ASSERT_EQ(out.back(), -7.0f);
+  }
+}
+
 }  // namespace
 }  // namespace convkit::kernels

@@ -18,6 +18,11 @@ namespace convkit::kernels::HWY_NAMESPACE {
   void name(size_t* lanes, size_t* max_v, size_t* gemm_nv) { ConvShape(lanes, max_v, gemm_nv); }
 #define CONVKIT_NN_GEMM(name) \
   void name(const float* a, size_t C, size_t MR, const float* b, float* out) { GemmTile(a, C, MR, b, out); }
+#define CONVKIT_NN_STORE(name)                                                               \
+  void name(const float* tile, size_t kb, size_t kn, size_t n, float scale,                 \
+            const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride) { \
+    TileStore(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride);                      \
+  }
 #define CONVKIT_NN_DEPTHWISE(name)                                                               \
   void name(const float* in, size_t in_stride, size_t sh, const float* w, size_t R, size_t S,    \
             size_t dh, size_t dw, size_t rows, size_t n, float* out, size_t out_stride,          \
@@ -28,6 +33,7 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #include "kernels/nn/nn.inc"
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
+#undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 }  // namespace convkit::kernels::HWY_NAMESPACE
@@ -51,6 +57,13 @@ namespace convkit::kernels {
     select_isa();                                                               \
     HWY_DYNAMIC_DISPATCH(name)(lanes, max_v, gemm_nv);                          \
   }
+#define CONVKIT_NN_STORE(name)                                                               \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,   \
+            const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride) { \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride);     \
+  }
 #define CONVKIT_NN_GEMM(name)                                                                \
   HWY_EXPORT(name);                                                                          \
   void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out) {     \
@@ -70,6 +83,7 @@ namespace convkit::kernels {
 #include "kernels/nn/nn.inc"
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
+#undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 }  // namespace convkit::kernels

@@ -23,6 +23,10 @@
 //   for p < rows, x < n (output columns at stride 1)
 //   - R * S <= 64; in is readable for lanes - 1 floats past the last sample used
 //     (full-vector tails); writes exactly n outputs per row; f32 accumulation in tap order.
+// Contract of f32_tile_store(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride):
+//   out[j * out_stride + i] = min(max(tile[i * kb + j] * scale + offset[j], lo), hi)
+//   for i < n pixels, j < kn channels: a [pixel][kb] tile to channel rows (NCHW output).
+//   - kb is a multiple of 16; tile is readable for 16 rows of kb floats past pixel n - 1.
 // Contract of f32_conv_shape(lanes, max_v, gemm_nv): the target's f32 lanes per vector, the
 //   widest V the register file holds with a useful number of output pixels, and the vectors
 //   of pixels in one f32_gemm_tile panel.
@@ -36,6 +40,9 @@ namespace convkit::kernels {
             float* out, std::size_t out_stride, bool accumulate);
 #define CONVKIT_NN_SHAPE(name) \
   void name(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv);
+#define CONVKIT_NN_STORE(name)                                                                \
+  void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,     \
+            const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride);
 #define CONVKIT_NN_GEMM(name)                                                                \
   void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out);
 #define CONVKIT_NN_DEPTHWISE(name)                                                            \
@@ -46,6 +53,7 @@ namespace convkit::kernels {
 #include "kernels/nn/nn.inc"
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
+#undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 
