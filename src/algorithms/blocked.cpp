@@ -30,6 +30,9 @@ namespace convkit {
 namespace {
 
 using nn_common::Shape;
+
+// Weights of one block for one channel chunk: sized to stay in cache across the band's tiles.
+constexpr std::int64_t kChunkBytes = std::int64_t(192) << 10;;
 using nn_common::kernel_shape;
 
 // Output channels per block: as many vectors as the tile holds, but no more than the group needs.
@@ -60,7 +63,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     bounds_ = nn_common::bounds_of(p);
     // Channels per chunk: one block's weights for a chunk within about 192 KiB of L2.
     const std::int64_t per_channel = p.r * p.s * kb_ * std::int64_t(sizeof(float));
-    const std::int64_t chunks = (cg_ * per_channel + (192 << 10) - 1) / (192 << 10);
+    const std::int64_t chunks = (cg_ * per_channel + kChunkBytes - 1) / kChunkBytes;
     cchunk_ = (cg_ + chunks - 1) / chunks;
     choose_split();
   }

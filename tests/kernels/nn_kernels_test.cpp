@@ -145,5 +145,24 @@ TEST(NnKernels, TileStoreTransposesWithTheEpilogue) {
   }
 }
 
+TEST(NnKernels, CopyBlockCopiesExactlyTheBlock) {
+  test::Rng rng(35);
+  for (int iter = 0; iter < 100; ++iter) {
+    const std::size_t rows = std::size_t(rng.uniform(1, 5)), n = std::size_t(rng.uniform(1, 70));
+    const std::size_t ss = n + std::size_t(rng.uniform(0, 4)), ds = n + std::size_t(rng.uniform(0, 4));
+    std::vector<float> src(rows * ss), dst(rows * ds + 1, -7.0f);
+    for (auto& v : src) v = float(rng.real(-1, 1));
+    const bool reversed = rng.chance(0.3);  // negative source stride: rows bottom-up
+    const float* s0 = reversed ? src.data() + (rows - 1) * ss : src.data();
+    f32_copy_block(s0, reversed ? -std::ptrdiff_t(ss) : std::ptrdiff_t(ss), rows, n, dst.data(), ds);
+    for (std::size_t y = 0; y < rows; ++y)
+      for (std::size_t x = 0; x < ds; ++x) {
+        const std::size_t sy = reversed ? rows - 1 - y : y;
+        ASSERT_EQ(dst[y * ds + x], x < n ? src[sy * ss + x] : -7.0f) << y << "," << x;
+      }
+    ASSERT_EQ(dst.back(), -7.0f);
+  }
+}
+
 }  // namespace
 }  // namespace convkit::kernels

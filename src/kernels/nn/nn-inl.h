@@ -135,6 +135,19 @@ HWY_INLINE void GemmTile(const float* a, std::size_t C, std::size_t MR, const fl
   }
 }
 
+// The first n lanes of v to out. AVX-512 stores under a mask; below it, Highway's blended store
+// would read and rewrite the neighbouring floats (another thread's), so lanes go one by one.
+template <class D>
+HWY_INLINE void StoreFirst(D d, hn::Vec<D> v, std::size_t n, float* HWY_RESTRICT out) {
+#if HWY_TARGET <= HWY_AVX3
+  hn::BlendedStore(v, hn::FirstN(d, n), d, out);
+#else
+  HWY_ALIGN float tmp[hn::MaxLanes(d)];
+  hn::Store(v, d, tmp);
+  for (std::size_t i = 0; i < n; ++i) out[i] = tmp[i];
+#endif
+}
+
 // The epilogue every depthwise output gets in registers: min(max(v * scale + offset, lo), hi).
 // The bound is the first operand: x86 min/max return the second operand when one is NaN, so a
 // NaN result stays NaN as in the reference.
@@ -170,12 +183,39 @@ HWY_INLINE void DepthwiseVecs(const D d, const float* HWY_RESTRICT in, std::size
   for (std::size_t v = 0; v < NV; ++v) {
     const std::size_t at = x + v * L;
     const Vec y = epi(acc[v]);
+    if (at + L <= n) hn::StoreU(y, d, out + at);
+    else StoreFirst(d, y, n - at, out + at);
+  }
+}
+
+// Two output rows at once (stride 1, no row dilation): each input vector loaded once feeds both
+// rows' accumulators, which cuts the loads per output from R * S to about (R + 1) * S / 2.
+template <std::size_t NV, std::size_t KR, std::size_t KS, class D>
+HWY_INLINE void DepthwiseVecs2(const D d, const float* HWY_RESTRICT in, std::size_t row_stride,
+                               const hn::Vec<D>* HWY_RESTRICT wv, std::size_t dw, std::size_t x,
+                               std::size_t n, const DwEpilogue<D>& epi, float* HWY_RESTRICT out0,
+                               float* HWY_RESTRICT out1) {
+  const std::size_t L = hn::Lanes(d);
+  using Vec = hn::Vec<D>;
+  Vec a0[NV], a1[NV];
+  for (std::size_t v = 0; v < NV; ++v) a0[v] = a1[v] = hn::Zero(d);
+  for (std::size_t i = 0; i <= KR; ++i) {
+    const float* row = in + i * row_stride + x;
+    for (std::size_t s = 0; s < KS; ++s)
+      for (std::size_t v = 0; v < NV; ++v) {
+        const Vec xv = hn::LoadU(d, row + s * dw + v * L);
+        if (i < KR) a0[v] = hn::MulAdd(wv[i * KS + s], xv, a0[v]);
+        if (i >= 1) a1[v] = hn::MulAdd(wv[(i - 1) * KS + s], xv, a1[v]);
+      }
+  }
+  for (std::size_t v = 0; v < NV; ++v) {
+    const std::size_t at = x + v * L;
     if (at + L <= n) {
-      hn::StoreU(y, d, out + at);
+      hn::StoreU(epi(a0[v]), d, out0 + at);
+      hn::StoreU(epi(a1[v]), d, out1 + at);
     } else {
-      HWY_ALIGN float tmp[hn::MaxLanes(d)];
-      hn::Store(y, d, tmp);
-      for (std::size_t i = 0; at + i < n; ++i) out[at + i] = tmp[i];
+      StoreFirst(d, epi(a0[v]), n - at, out0 + at);
+      StoreFirst(d, epi(a1[v]), n - at, out1 + at);
     }
   }
 }
@@ -187,7 +227,25 @@ HWY_INLINE void DepthwiseRows(const D d, const float* HWY_RESTRICT in, std::size
                               std::size_t n, float* HWY_RESTRICT out, std::size_t out_stride,
                               const DwEpilogue<D>& epi) {
   const std::size_t L = hn::Lanes(d);
-  for (std::size_t p = 0; p < rows; ++p) {
+  std::size_t p = 0;
+  if constexpr (KR > 0) {
+    if (sh == 1 && dh == 1)
+      for (; p + 2 <= rows; p += 2) {
+        const float* row = in + p * in_stride;
+        float* o = out + p * out_stride;
+        std::size_t x = 0;
+        for (; x + 4 * L <= n; x += 4 * L)
+          DepthwiseVecs2<4, KR, KS>(d, row, in_stride, wv, dw, x, n, epi, o, o + out_stride);
+        switch ((n - x + L - 1) / L) {
+          case 1: DepthwiseVecs2<1, KR, KS>(d, row, in_stride, wv, dw, x, n, epi, o, o + out_stride); break;
+          case 2: DepthwiseVecs2<2, KR, KS>(d, row, in_stride, wv, dw, x, n, epi, o, o + out_stride); break;
+          case 3: DepthwiseVecs2<3, KR, KS>(d, row, in_stride, wv, dw, x, n, epi, o, o + out_stride); break;
+          case 4: DepthwiseVecs2<4, KR, KS>(d, row, in_stride, wv, dw, x, n, epi, o, o + out_stride); break;
+          default: break;
+        }
+      }
+  }
+  for (; p < rows; ++p) {
     const float* row = in + p * sh * in_stride;
     float* o = out + p * out_stride;
     std::size_t x = 0;
@@ -221,6 +279,26 @@ HWY_INLINE void DepthwisePlane(const float* HWY_RESTRICT in, std::size_t in_stri
   if (R == 5 && S == 5)
     return DepthwiseRows<5, 5>(d, in, in_stride, sh, wv, R, S, dh, dw, rows, n, out, out_stride, epi);
   DepthwiseRows<0, 0>(d, in, in_stride, sh, wv, R, S, dh, dw, rows, n, out, out_stride, epi);
+}
+
+// rows x n samples from src (row stride src_stride) to dst (row stride dst_stride).
+HWY_INLINE void CopyBlock(const float* HWY_RESTRICT src, std::ptrdiff_t src_stride,
+                          std::size_t rows, std::size_t n, float* HWY_RESTRICT dst,
+                          std::size_t dst_stride) {
+  const hn::ScalableTag<float> d;
+  const std::size_t L = hn::Lanes(d);
+  for (std::size_t y = 0; y < rows; ++y, src += src_stride, dst += dst_stride) {
+    std::size_t x = 0;
+    for (; x + L <= n; x += L) hn::StoreU(hn::LoadU(d, src + x), d, dst + x);
+    if (x < n) {
+#if HWY_TARGET <= HWY_AVX3
+      const auto m = hn::FirstN(d, n - x);
+      hn::BlendedStore(hn::MaskedLoad(m, d, src + x), m, d, dst + x);
+#else
+      for (; x < n; ++x) dst[x] = src[x];
+#endif
+    }
+  }
 }
 
 #if HWY_TARGET <= HWY_AVX3

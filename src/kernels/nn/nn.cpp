@@ -18,6 +18,11 @@ namespace convkit::kernels::HWY_NAMESPACE {
   void name(size_t* lanes, size_t* max_v, size_t* gemm_nv) { ConvShape(lanes, max_v, gemm_nv); }
 #define CONVKIT_NN_GEMM(name) \
   void name(const float* a, size_t C, size_t MR, const float* b, float* out) { GemmTile(a, C, MR, b, out); }
+#define CONVKIT_NN_COPY(name)                                                                \
+  void name(const float* src, std::ptrdiff_t src_stride, size_t rows, size_t n, float* dst,  \
+            size_t dst_stride) {                                                             \
+    CopyBlock(src, src_stride, rows, n, dst, dst_stride);                                    \
+  }
 #define CONVKIT_NN_STORE(name)                                                               \
   void name(const float* tile, size_t kb, size_t kn, size_t n, float scale,                 \
             const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride) { \
@@ -34,6 +39,7 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
+#undef CONVKIT_NN_COPY
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 }  // namespace convkit::kernels::HWY_NAMESPACE
@@ -56,6 +62,13 @@ namespace convkit::kernels {
   void name(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv) {     \
     select_isa();                                                               \
     HWY_DYNAMIC_DISPATCH(name)(lanes, max_v, gemm_nv);                          \
+  }
+#define CONVKIT_NN_COPY(name)                                                                \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,     \
+            float* dst, std::size_t dst_stride) {                                            \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(src, src_stride, rows, n, dst, dst_stride);                   \
   }
 #define CONVKIT_NN_STORE(name)                                                               \
   HWY_EXPORT(name);                                                                          \
@@ -84,6 +97,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
+#undef CONVKIT_NN_COPY
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 }  // namespace convkit::kernels

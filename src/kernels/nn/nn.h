@@ -27,6 +27,9 @@
 //   out[j * out_stride + i] = min(max(tile[i * kb + j] * scale + offset[j], lo), hi)
 //   for i < n pixels, j < kn channels: a [pixel][kb] tile to channel rows (NCHW output).
 //   - kb is a multiple of 16; tile is readable for 16 rows of kb floats past pixel n - 1.
+// Contract of f32_copy_block(src, src_stride, rows, n, dst, dst_stride):
+//   dst[y * dst_stride + x] = src[y * src_stride + x]   for y < rows, x < n
+//   - reads and writes nothing else (masked tails); src_stride may be negative.
 // Contract of f32_conv_shape(lanes, max_v, gemm_nv): the target's f32 lanes per vector, the
 //   widest V the register file holds with a useful number of output pixels, and the vectors
 //   of pixels in one f32_gemm_tile panel.
@@ -43,6 +46,9 @@ namespace convkit::kernels {
 #define CONVKIT_NN_STORE(name)                                                                \
   void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,     \
             const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride);
+#define CONVKIT_NN_COPY(name)                                                                 \
+  void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,      \
+            float* dst, std::size_t dst_stride);
 #define CONVKIT_NN_GEMM(name)                                                                \
   void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out);
 #define CONVKIT_NN_DEPTHWISE(name)                                                            \
@@ -54,6 +60,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
+#undef CONVKIT_NN_COPY
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 
