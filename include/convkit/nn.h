@@ -94,6 +94,11 @@ Tensor conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bia
 /// The same, into `output` (any strides, the output shape and input dtype; no overlap with input).
 void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
             const Conv2dOptions& options, TensorView output);
+/// With a residual add fused into the epilogue (a ResNet block's shortcut):
+///   output = act(conv(input) + bias + residual)
+/// `residual` has the output's shape and dtype (any strides); it may be `output` itself.
+void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
+            const Conv2dOptions& options, TensorView output, ConstTensorView residual);
 
 /// A Conv2d layer: parameters validated and weights copied once; a Plan made per input shape
 /// (N, H, W) and cached, so repeated forward() calls on one shape do no planning.
@@ -109,13 +114,16 @@ class Conv2d {
 
   void forward(ConstTensorView input, TensorView output) const;
   Tensor forward(ConstTensorView input) const;
+  /// output = act(conv(input) + bias + residual); `residual` as in conv2d (may be `output`).
+  void forward(ConstTensorView input, TensorView output, ConstTensorView residual) const;
 
   /// Output shape for an input shape, both in the layout's order.
   std::array<std::int64_t, 4> output_shape(std::array<std::int64_t, 4> input_shape) const;
-  /// The cached (or newly made) plan for an input shape in the layout's order.
-  const Plan& plan(std::array<std::int64_t, 4> input_shape) const;
+  /// The cached (or newly made) plan for an input shape in the layout's order (with a residual
+  /// add when `residual`).
+  const Plan& plan(std::array<std::int64_t, 4> input_shape, bool residual = false) const;
   /// The plan's explanation (algorithm candidates and estimates) for an input shape.
-  std::string explain(std::array<std::int64_t, 4> input_shape) const;
+  std::string explain(std::array<std::int64_t, 4> input_shape, bool residual = false) const;
   /// Number of plans cached so far.
   std::size_t cached_plans() const;
 
@@ -131,7 +139,7 @@ class Conv2d {
   Conv2dOptions options_;
   Tensor weight_, bias_;
   mutable std::unique_ptr<std::mutex> mutex_;
-  mutable std::map<std::array<std::int64_t, 3>, std::unique_ptr<Plan>> plans_;
+  mutable std::map<std::array<std::int64_t, 4>, std::unique_ptr<Plan>> plans_;
 };
 
 }  // namespace convkit::nn

@@ -69,6 +69,9 @@ struct ConvProblem {
   double scale = 1.0;
   std::complex<double> delta = 0.0;
   bool has_bias = false;
+  /// Plan::execute(src, dst, residual) adds residual[n, k, p, q] before the activation (a ResNet
+  /// block's shortcut): dst = act(conv * scale + delta + bias + residual). Real float dst only.
+  bool has_residual = false;
   Activation activation = Activation::none;
   double activation_alpha = 0.0, activation_beta = 0.0;  ///< leaky slope; clamp bounds
   Rounding rounding = Rounding::saturate;
@@ -131,6 +134,9 @@ class Plan {
   /// Runs the plan. `src` is N x C x H x W, `dst` is N x K x P x Q (any strides, the planned dtypes).
   /// `dst` must not overlap `src`.
   void execute(ConstTensorView src, TensorView dst) const;
+  /// The same for a problem with has_residual: `residual` is N x K x P x Q of the dst dtype (any
+  /// strides; it may be `dst` itself, which then accumulates).
+  void execute(ConstTensorView src, TensorView dst, ConstTensorView residual) const;
 
   const ConvProblem& problem() const;
   Algorithm algorithm() const;

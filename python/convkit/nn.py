@@ -136,7 +136,8 @@ def _array(x, name):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
-           padding_mode="zeros", activation=None, layout="NCHW", *, algorithm="auto"):
+           padding_mode="zeros", activation=None, layout="NCHW", *, algorithm="auto",
+           residual=None):
     """``torch.nn.functional.conv2d(input, weight, bias, stride, padding, dilation, groups)``,
     then the activation, on NumPy arrays.
 
@@ -158,6 +159,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     layout: 'NCHW' or 'NHWC' (input and output; weights stay K x C/groups x R x S).
     algorithm: 'auto' (the planner's choice) or a convkit algorithm name, e.g. 'im2col',
         'reference' (ValueError if it cannot run this problem).
+    residual: None, or an array shaped like the output (the input's dtype) added before the
+        activation, fused into the epilogue (a ResNet block: ``act(conv(x) + b + shortcut)``).
 
     Returns a new array: N x K x P x Q (NCHW) or N x P x Q x K (NHWC), the input's dtype.
 
@@ -179,14 +182,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     if unbatched:
         x = x[np.newaxis]
     act, alpha, beta = _activation(activation)
+    res = None if residual is None else _array(residual, "residual")
+    if res is not None and unbatched:
+        res = res[np.newaxis]
     empty = x.ndim == 4 and x.shape[0] == 0  # an empty batch, as PyTorch allows
     if empty:
         x = np.zeros((1,) + x.shape[1:], x.dtype)
+        res = None
     y = _core.nn_conv2d(x, w, b, stride=_pair(stride, "stride"), padding=_padding(padding),
                         dilation=_pair(dilation, "dilation"), groups=_int(groups, "groups"),
                         padding_mode=_choice(padding_mode, "padding_mode", PADDING_MODES),
                         activation=act, alpha=alpha, beta=beta,
-                        layout=_choice(layout, "layout", LAYOUTS), algorithm=algorithm)
+                        layout=_choice(layout, "layout", LAYOUTS), algorithm=algorithm,
+                        residual=res)
     if empty:
         return np.empty((0,) + y.shape[1:], y.dtype)
     return y[0] if unbatched else y
@@ -326,16 +334,19 @@ class Conv2d:
         return self._weight.dtype
 
     # -- running ------------------------------------------------------------------------------
-    def forward(self, input):
+    def forward(self, input, residual=None):
         """The output for ``input`` (N x C x H x W or N x H x W x C per ``layout``, or unbatched
-        without N), a new array of the layer's dtype."""
+        without N), a new array of the layer's dtype. ``residual`` (shaped like the output) is
+        added before the activation, fused into the epilogue."""
         x = _array(input, "input")
+        res = None if residual is None else _array(residual, "residual")
         if x.ndim == 3:
-            return self._layer.forward(x[np.newaxis])[0]
+            return self._layer.forward(x[np.newaxis],
+                                       None if res is None else res[np.newaxis])[0]
         if x.ndim == 4 and x.shape[0] == 0:  # an empty batch, as PyTorch allows
             y = self._layer.forward(np.zeros((1,) + x.shape[1:], x.dtype))
             return np.empty((0,) + y.shape[1:], y.dtype)
-        return self._layer.forward(x)
+        return self._layer.forward(x, res)
 
     __call__ = forward
 

@@ -164,14 +164,23 @@ class NnConv2d {
     layer_ = std::make_unique<nn::Conv2d>(in_channels, out_channels, k, o, w, b);
   }
 
-  nb::object forward(const InArray& input) const {
+  nb::object forward(const InArray& input, nb::handle residual) const {
     const ConstTensorView x = view_of(input, "input");
     check_float(x, "input");
     check_same_dtype(x, layer_->dtype(), "input", "the layer's");
+    InArray keep;
+    const ConstTensorView r = optional_view(residual, "residual", keep);
+    if (r.data()) check_same_dtype(r, x.dtype(), "residual", "the input's");
     Tensor y;
     {
       nb::gil_scoped_release unlocked;
-      y = layer_->forward(x);
+      if (r.data()) {
+        const auto shape = layer_->output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)});
+        y = Tensor(x.dtype(), std::span<const std::int64_t>(shape));
+        layer_->forward(x, y.view(), r);
+      } else {
+        y = layer_->forward(x);
+      }
     }
     return to_numpy(std::move(y));
   }
@@ -213,7 +222,8 @@ void bind_nn(nb::module_& m) {
       [](const InArray& input, const InArray& weight, nb::handle bias, nb::handle stride,
          nb::handle padding, nb::handle dilation, std::int64_t groups,
          const std::string& padding_mode, const std::string& activation, double alpha,
-         double beta, const std::string& layout, const std::string& algorithm) {
+         double beta, const std::string& layout, const std::string& algorithm,
+         nb::handle residual) {
         const ConstTensorView x = view_of(input, "input");
         const ConstTensorView w = view_of(weight, "weight");
         check_float(x, "input");
@@ -223,16 +233,28 @@ void bind_nn(nb::module_& m) {
         if (b.data()) check_same_dtype(b, x.dtype(), "bias", "the input's");
         const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
                                                activation, alpha, beta, layout, algorithm);
+        InArray keep_res;
+        const ConstTensorView r = optional_view(residual, "residual", keep_res);
+        if (r.data()) check_same_dtype(r, x.dtype(), "residual", "the input's");
         Tensor y;
         {
           nb::gil_scoped_release unlocked;
-          y = nn::conv2d(x, w, b, o);
+          if (r.data()) {
+            if (x.rank() != 4 || w.rank() != 4) y = nn::conv2d(x, w, b, o);  // its error
+            const auto shape = nn::output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)},
+                                                w.dim(0), {w.dim(2), w.dim(3)}, o);
+            y = Tensor(x.dtype(), std::span<const std::int64_t>(shape));
+            nn::conv2d(x, w, b, o, y.view(), r);
+          } else {
+            y = nn::conv2d(x, w, b, o);
+          }
         }
         return to_numpy(std::move(y));
       },
       "input"_a, "weight"_a, "bias"_a = nb::none(), "stride"_a = 1, "padding"_a = 0,
       "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "activation"_a = "none",
       "alpha"_a = 0.0, "beta"_a = 0.0, "layout"_a = "NCHW", "algorithm"_a = "auto",
+      "residual"_a = nb::none(),
       "torch.nn.functional.conv2d on a rank-4 NCHW/NHWC float array, then the activation "
       "(leaky_relu slope = alpha, clamp bounds = [alpha, beta]). See convkit.nn.conv2d.");
 
@@ -246,8 +268,8 @@ void bind_nn(nb::module_& m) {
            "bias"_a = nb::none(), "stride"_a = 1, "padding"_a = 0, "dilation"_a = 1,
            "groups"_a = 1, "padding_mode"_a = "zeros", "activation"_a = "none", "alpha"_a = 0.0,
            "beta"_a = 0.0, "layout"_a = "NCHW", "algorithm"_a = "auto")
-      .def("forward", &NnConv2d::forward, "input"_a)
-      .def("__call__", &NnConv2d::forward, "input"_a)
+      .def("forward", &NnConv2d::forward, "input"_a, "residual"_a = nb::none())
+      .def("__call__", &NnConv2d::forward, "input"_a, "residual"_a = nb::none())
       .def("explain", &NnConv2d::explain, "input_shape"_a,
            "The plan's explanation for an input shape (the layout's order).")
       .def("algorithm", &NnConv2d::algorithm, "input_shape"_a,

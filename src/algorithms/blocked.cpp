@@ -78,10 +78,12 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     return os.str();
   }
 
-  void run(ConstTensorView src, TensorView dst) const override {
+  void run(ConstTensorView src, TensorView dst) const override { run_residual(src, dst, {}); }
+  bool fuses_residual() const override { return true; }
+  void run_residual(ConstTensorView src, TensorView dst, ConstTensorView res) const override {
     const std::int64_t items = items_;
 #pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1)
-    for (std::int64_t item = 0; item < items; ++item) run_item(src, dst, item);
+    for (std::int64_t item = 0; item < items; ++item) run_item(src, dst, res, item);
   }
 
  private:
@@ -175,7 +177,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     }
   }
 
-  void run_item(ConstTensorView src, TensorView dst, std::int64_t item) const {
+  void run_item(ConstTensorView src, TensorView dst, ConstTensorView res, std::int64_t item) const {
     const ConvProblem& p = p_;
     const std::int64_t bands = (P_ + band_rows_ - 1) / band_rows_;
     const std::int64_t kc = item % kchunks_;
@@ -227,23 +229,27 @@ class DirectBlockedImpl final : public AlgorithmImpl {
         kernels::f32_conv_tile(px, std::size_t(npx), off_c, w_tap, std::size_t(ntaps),
                                std::size_t(nc), std::size_t(v_), tile, std::size_t(kb_), c0 > 0);
       }
-      store(dst, n, g * kg_ + kb * kb_, std::min(kb_, kg_ - kb * kb_), p0, p1, tile);
+      store(dst, res, n, g * kg_ + kb * kb_, std::min(kb_, kg_ - kb * kb_), p0, p1, tile);
     }
   }
 
   // dst[n, k0 + j, p, q] = act(tile[t][j] * scale + off[k0 + j]) for the band's pixels t.
-  void store(TensorView dst, std::int64_t n, std::int64_t k0, std::int64_t kn, std::int64_t p0,
-             std::int64_t p1, const float* tile) const {
+  // (+ res[n, k0 + j, p, q] before the activation when a residual is given).
+  void store(TensorView dst, ConstTensorView res, std::int64_t n, std::int64_t k0, std::int64_t kn,
+             std::int64_t p0, std::int64_t p1, const float* tile) const {
     const ConvProblem& p = p_;
     float* out = static_cast<float*>(dst.data()) + n * dst.stride(0);
     const std::int64_t os1 = dst.stride(1), os2 = dst.stride(2), os3 = dst.stride(3);
+    const float* r = res.data() ? static_cast<const float*>(res.data()) + n * res.stride(0) : nullptr;
+    const std::int64_t rs1 = r ? res.stride(1) : 0, rs2 = r ? res.stride(2) : 0,
+                       rs3 = r ? res.stride(3) : 1;
     const float scale = float(p.scale);
-    if (os3 == 1) {  // NCHW rows: the tile transposed a block at a time
+    if (os3 == 1 && rs3 == 1) {  // NCHW rows: the tile transposed a block at a time
       for (std::int64_t pp = p0; pp < p1; ++pp) {
         float* o = out + k0 * os1 + pp * os2;
         kernels::f32_tile_store(tile + (pp - p0) * Q_ * kb_, std::size_t(kb_), std::size_t(kn),
                                 std::size_t(Q_), scale, off_.data() + k0, bounds_.lo, bounds_.hi,
-                                o, os1);
+                                o, os1, r ? r + k0 * rs1 + pp * rs2 : nullptr, rs1);
         if (!bounds_.fused)
           for (std::int64_t j = 0; j < kn; ++j)
             for (std::int64_t q = 0; q < Q_; ++q)
@@ -256,8 +262,9 @@ class DirectBlockedImpl final : public AlgorithmImpl {
       for (std::int64_t q = 0; q < Q_; ++q) {
         const float* v = tile + ((pp - p0) * Q_ + q) * kb_;
         float* o = out + k0 * os1 + pp * os2 + q * os3;
+        const float* ro = r ? r + k0 * rs1 + pp * rs2 + q * rs3 : nullptr;
         for (std::int64_t j = 0; j < kn; ++j) {
-          const float y = v[j] * scale + off_[std::size_t(k0 + j)];
+          const float y = v[j] * scale + off_[std::size_t(k0 + j)] + (ro ? ro[j * rs1] : 0.0f);
           o[j * os1] = bounds_.fused ? std::min(bounds_.hi, std::max(bounds_.lo, y))
                                      : float(apply_activation(double(y), p));
         }

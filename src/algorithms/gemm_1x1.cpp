@@ -67,9 +67,11 @@ class Gemm1x1Impl final : public AlgorithmImpl {
     return os.str();
   }
 
-  void run(ConstTensorView src, TensorView dst) const override {
+  void run(ConstTensorView src, TensorView dst) const override { run_residual(src, dst, {}); }
+  bool fuses_residual() const override { return true; }
+  void run_residual(ConstTensorView src, TensorView dst, ConstTensorView res) const override {
 #pragma omp parallel for schedule(static) num_threads(threads_) if (threads_ > 1)
-    for (std::int64_t item = 0; item < items_; ++item) run_item(src, dst, item);
+    for (std::int64_t item = 0; item < items_; ++item) run_item(src, dst, res, item);
   }
 
  private:
@@ -108,7 +110,7 @@ class Gemm1x1Impl final : public AlgorithmImpl {
     }
   }
 
-  void run_item(ConstTensorView src, TensorView dst, std::int64_t item) const {
+  void run_item(ConstTensorView src, TensorView dst, ConstTensorView res, std::int64_t item) const {
     const ConvProblem& p = p_;
     const std::int64_t kc = item % kchunks_;
     const std::int64_t panel = (item / kchunks_) % panels_;
@@ -126,7 +128,10 @@ class Gemm1x1Impl final : public AlgorithmImpl {
 
     float* out = static_cast<float*>(dst.data()) + n * dst.stride(0);
     const std::int64_t os1 = dst.stride(1), os2 = dst.stride(2), os3 = dst.stride(3);
-    const bool contiguous = os3 == 1 && os2 == Q_;
+    const float* rb = res.data() ? static_cast<const float*>(res.data()) + n * res.stride(0) : nullptr;
+    const std::int64_t rs1 = rb ? res.stride(1) : 0, rs2 = rb ? res.stride(2) : 0,
+                       rs3 = rb ? res.stride(3) : 0;
+    const bool contiguous = os3 == 1 && os2 == Q_ && (!rb || (rs3 == 1 && rs2 == Q_));
     for (std::int64_t mb = mb0; mb < mb1; ++mb) {
       const std::int64_t mr = std::min(kMr, kg_ - mb * kMr);
       kernels::f32_gemm_tile(block(g, mb), std::size_t(cg_), std::size_t(mr), b, tile);
@@ -135,7 +140,8 @@ class Gemm1x1Impl final : public AlgorithmImpl {
         const float* v = tile + m * np_;
         float* ok = out + k * os1;
         if (contiguous) {
-          nn_common::epilogue(v, 1, np, float(p.scale), off_[std::size_t(k)], p, ok + t0, 1);
+          nn_common::epilogue(v, 1, np, float(p.scale), off_[std::size_t(k)], p, ok + t0, 1,
+                              rb ? rb + k * rs1 + t0 : nullptr, 1);
           continue;
         }
         // Row by row: a panel spans output rows.
@@ -143,7 +149,8 @@ class Gemm1x1Impl final : public AlgorithmImpl {
           const std::int64_t pp = (t0 + t) / Q_, q = (t0 + t) % Q_;
           const std::int64_t run = std::min(Q_ - q, np - t);
           nn_common::epilogue(v + t, 1, run, float(p.scale), off_[std::size_t(k)], p,
-                              ok + pp * os2 + q * os3, os3);
+                              ok + pp * os2 + q * os3, os3,
+                              rb ? rb + k * rs1 + pp * rs2 + q * rs3 : nullptr, rs3);
           t += run;
         }
       }

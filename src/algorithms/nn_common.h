@@ -39,9 +39,20 @@ inline AlignedFloats aligned_floats(std::size_t n) {
   return AlignedFloats(static_cast<float*>(mem));
 }
 
-/// out[i * os] = act(v[i * vs] * scale + off) for i < n: the epilogue of ConvProblem in f32.
+/// out[i * os] = act(v[i * vs] * scale + off + res[i * rs]) for i < n (res may be null): the
+/// epilogue of ConvProblem in f32.
 inline void epilogue(const float* v, std::int64_t vs, std::int64_t n, float scale, float off,
-                     const ConvProblem& p, float* out, std::int64_t os) {
+                     const ConvProblem& p, float* out, std::int64_t os,
+                     const float* res = nullptr, std::int64_t rs = 0) {
+  if (res) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float y = v[i * vs] * scale + off + res[i * rs];
+      out[i * os] = p.activation == Activation::none   ? y
+                    : p.activation == Activation::relu ? std::max(y, 0.0f)
+                                                       : float(apply_activation(double(y), p));
+    }
+    return;
+  }
   switch (p.activation) {
     case Activation::none:
       if (vs == 1 && os == 1)

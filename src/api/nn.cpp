@@ -124,7 +124,7 @@ std::array<std::int64_t, 4> nchw_of(std::array<std::int64_t, 4> s, Layout layout
 // The canonical problem for an input of N x C x H x W; every check that needs the input size.
 ConvProblem make_problem(std::array<std::int64_t, 4> nchw, std::int64_t k, Size2 kernel,
                          DType dtype, bool bias, const Conv2dOptions& o,
-                         const char* kernel_name) {
+                         const char* kernel_name, bool residual = false) {
   const auto [n, c, h, w] = nchw;
   if (n < 1 || c < 1 || h < 1 || w < 1)
     detail::fail("input", "every dimension must be >= 1, got N=", n, " C=", c, " H=", h, " W=", w);
@@ -169,6 +169,7 @@ ConvProblem make_problem(std::array<std::int64_t, 4> nchw, std::int64_t k, Size2
   p.border = to_border(o.padding_mode);
   p.border_value = 0.0;
   p.has_bias = bias;
+  p.has_residual = residual;
   p.activation = o.activation;
   p.activation_alpha = o.alpha, p.activation_beta = o.beta;
   p.validate();
@@ -206,6 +207,18 @@ std::array<std::int64_t, 4> dims(const ConstTensorView& v) {
   return {v.dim(0), v.dim(1), v.dim(2), v.dim(3)};
 }
 
+void check_residual(ConstTensorView residual, std::array<std::int64_t, 4> shape, DType dtype) {
+  if (residual.rank() != 4 || !residual.data())
+    detail::fail("residual", "must be a rank-4 tensor shaped like the output ", shape_str(shape),
+                 ", got rank ", residual.rank());
+  if (dims(residual) != shape)
+    detail::fail("residual", "shape ", residual.geometry().shape_string(), " != the output's ",
+                 shape_str(shape));
+  if (residual.dtype() != dtype)
+    detail::fail("residual", "dtype ", dtype_name(residual.dtype()), " != the output's ",
+                 dtype_name(dtype));
+}
+
 void check_output(TensorView output, std::array<std::int64_t, 4> shape, DType dtype) {
   if (output.rank() != 4)
     detail::fail("output", "must be rank 4, got rank ", output.rank());
@@ -219,7 +232,7 @@ void check_output(TensorView output, std::array<std::int64_t, 4> shape, DType dt
 
 // Checks common to the functional form: returns the problem for this call.
 ConvProblem functional_problem(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
-                               const Conv2dOptions& o) {
+                               const Conv2dOptions& o, bool residual = false) {
   check_options(o);
   check_input(input);
   const auto nchw = nchw_of(dims(input), o.layout);
@@ -234,7 +247,7 @@ ConvProblem functional_problem(ConstTensorView input, ConstTensorView weight, Co
                  dtype_name(input.dtype()));
   check_bias(bias, k, input.dtype());
   return make_problem(nchw, k, {weight.dim(2), weight.dim(3)}, input.dtype(), has_bias(bias), o,
-                      "weight");
+                      "weight", residual);
 }
 
 }  // namespace
@@ -256,6 +269,17 @@ void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
   check_output(output, out_shape(p, options.layout), input.dtype());
   Plan plan(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
   plan.execute(as_nchw(input, options.layout), as_nchw(output, options.layout));
+}
+
+void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
+            const Conv2dOptions& options, TensorView output, ConstTensorView residual) {
+  const ConvProblem p = functional_problem(input, weight, bias, options, true);
+  const auto shape = out_shape(p, options.layout);
+  check_output(output, shape, input.dtype());
+  check_residual(residual, shape, input.dtype());
+  Plan plan(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
+  plan.execute(as_nchw(input, options.layout), as_nchw(output, options.layout),
+               as_nchw(residual, options.layout));
 }
 
 Tensor conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
@@ -306,25 +330,25 @@ std::array<std::int64_t, 4> Conv2d::output_shape(std::array<std::int64_t, 4> inp
                    options_.layout);
 }
 
-const Plan& Conv2d::plan(std::array<std::int64_t, 4> input_shape) const {
+const Plan& Conv2d::plan(std::array<std::int64_t, 4> input_shape, bool residual) const {
   const auto nchw = nchw_of(input_shape, options_.layout);
   if (nchw[1] != in_channels_)
     detail::fail("input", "has ", nchw[1], " channels, the layer expects in_channels=",
                  in_channels_);
-  const std::array<std::int64_t, 3> key{nchw[0], nchw[2], nchw[3]};
+  const std::array<std::int64_t, 4> key{nchw[0], nchw[2], nchw[3], residual ? 1 : 0};
   std::lock_guard<std::mutex> lock(*mutex_);
   auto it = plans_.find(key);
   if (it != plans_.end()) return *it->second;
   const ConvProblem p = make_problem(nchw, out_channels_, kernel_, weight_.dtype(),
-                                     bias_.rank() == 1, options_, "kernel");
+                                     bias_.rank() == 1, options_, "kernel", residual);
   auto plan = std::make_unique<Plan>(p, weight_.cview(),
                                      bias_.rank() == 1 ? bias_.cview() : ConstTensorView{},
                                      options_.plan);
   return *plans_.emplace(key, std::move(plan)).first->second;
 }
 
-std::string Conv2d::explain(std::array<std::int64_t, 4> input_shape) const {
-  return plan(input_shape).explain();
+std::string Conv2d::explain(std::array<std::int64_t, 4> input_shape, bool residual) const {
+  return plan(input_shape, residual).explain();
 }
 
 std::size_t Conv2d::cached_plans() const {
@@ -340,6 +364,19 @@ void Conv2d::forward(ConstTensorView input, TensorView output) const {
   const Plan& pl = plan(dims(input));
   check_output(output, out_shape(pl.problem(), options_.layout), weight_.dtype());
   pl.execute(as_nchw(input, options_.layout), as_nchw(output, options_.layout));
+}
+
+void Conv2d::forward(ConstTensorView input, TensorView output, ConstTensorView residual) const {
+  check_input(input);
+  if (input.dtype() != weight_.dtype())
+    detail::fail("input", "dtype ", dtype_name(input.dtype()), " != the layer's ",
+                 dtype_name(weight_.dtype()));
+  const Plan& pl = plan(dims(input), true);
+  const auto shape = out_shape(pl.problem(), options_.layout);
+  check_output(output, shape, weight_.dtype());
+  check_residual(residual, shape, weight_.dtype());
+  pl.execute(as_nchw(input, options_.layout), as_nchw(output, options_.layout),
+             as_nchw(residual, options_.layout));
 }
 
 Tensor Conv2d::forward(ConstTensorView input) const {

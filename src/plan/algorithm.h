@@ -46,6 +46,14 @@ class AlgorithmImpl {
   virtual void run(ConstTensorView src, TensorView dst) const = 0;
   /// One line: the variant, accumulator type, ISA, threads.
   virtual std::string describe() const = 0;
+  /// True when run_residual adds the residual inside the epilogue (before the activation);
+  /// otherwise the plan runs the algorithm without activation and adds the residual after.
+  virtual bool fuses_residual() const { return false; }
+  /// dst = act(conv + residual), residual N x K x P x Q like dst (only if fuses_residual()).
+  virtual void run_residual(ConstTensorView src, TensorView dst, ConstTensorView residual) const {
+    (void)residual;
+    run(src, dst);
+  }
 };
 
 /// A row of the planner's ordered list (algorithm_list.cpp).

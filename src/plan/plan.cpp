@@ -50,6 +50,8 @@ class Executor {
   Algorithm algorithm = Algorithm::reference;
   std::unique_ptr<AlgorithmImpl> impl;
   std::string explanation;
+  /// The residual (and the activation after it) is added by a pass after the algorithm.
+  bool residual_after = false;
 };
 
 namespace {
@@ -236,7 +238,17 @@ std::string Plan::choose(const ConvProblem& problem, const PlanOptions& options)
     detail::fail("algorithm", algorithm_name(options.algorithm), " is not available in this build");
   impl_->algorithm = chosen->id;
   impl_->impl = chosen->create(problem, impl_->filter);
+  if (problem.has_residual && !impl_->impl->fuses_residual()) {
+    // The algorithm computes conv + bias only; the residual and the activation follow.
+    ConvProblem pre = problem;
+    pre.has_residual = false, pre.activation = Activation::none;
+    impl_->impl = chosen->create(pre, impl_->filter);
+    impl_->residual_after = true;
+  }
   ex << "plan: " << impl_->impl->describe();
+  if (problem.has_residual)
+    ex << (impl_->residual_after ? "; residual added in a pass after it"
+                                 : "; residual added in the epilogue");
   return ex.str();
 }
 
@@ -248,8 +260,58 @@ const ConvProblem& Plan::problem() const { return impl_->problem; }
 Algorithm Plan::algorithm() const { return impl_->algorithm; }
 std::string Plan::explain() const { return impl_->explanation; }
 
+namespace {
+
+// dst = act(dst + residual) over N x K x P x Q: the residual pass of algorithms without a fused
+// residual epilogue.
+template <class T>
+void add_residual(const ConvProblem& p, TensorView dst, ConstTensorView res) {
+  T* d = static_cast<T*>(dst.data());
+  const T* r = static_cast<const T*>(res.data());
+  const std::int64_t P = p.out_h(), Q = p.out_w();
+  for (std::int64_t n = 0; n < p.n; ++n)
+    for (std::int64_t k = 0; k < p.k; ++k)
+      for (std::int64_t y = 0; y < P; ++y)
+        for (std::int64_t x = 0; x < Q; ++x) {
+          T& o = d[n * dst.stride(0) + k * dst.stride(1) + y * dst.stride(2) + x * dst.stride(3)];
+          const double v = double(o) + double(r[n * res.stride(0) + k * res.stride(1) +
+                                                y * res.stride(2) + x * res.stride(3)]);
+          o = T(apply_activation(v, p));
+        }
+}
+
+}  // namespace
+
+void Plan::execute(ConstTensorView src, TensorView dst, ConstTensorView residual) const {
+  const ConvProblem& p = impl_->problem;
+  if (!p.has_residual) detail::fail("residual", "given but problem.has_residual is false");
+  check_view("src", src, p.src_dtype, {p.n, p.c, p.h, p.w});
+  check_view("dst", dst, p.dst_dtype, {p.n, p.k, p.out_h(), p.out_w()});
+  check_view("residual", residual, p.dst_dtype, {p.n, p.k, p.out_h(), p.out_w()});
+  auto [slo, shi] = byte_range(src);
+  auto [dlo, dhi] = byte_range(dst);
+  auto [rlo, rhi] = byte_range(residual);
+  if (slo < dhi && dlo < shi) detail::fail("dst", "overlaps src (not supported with a residual)");
+  const bool same = residual.data() == dst.data() && residual.geometry().strides == dst.geometry().strides;
+  Tensor copy_of_res;
+  if (rlo < dhi && dlo < rhi && (impl_->residual_after || !same)) {
+    // The pass after the algorithm would read what the algorithm already overwrote.
+    copy_of_res = Tensor(residual.dtype(), std::span<const std::int64_t>(residual.geometry().shape.data(), 4));
+    copy(residual, copy_of_res);
+    residual = copy_of_res.cview();
+  }
+  if (!impl_->residual_after) {
+    impl_->impl->run_residual(src, dst, residual);
+    return;
+  }
+  impl_->impl->run(src, dst);
+  if (p.dst_dtype == DType::f32) add_residual<float>(p, dst, residual);
+  else add_residual<double>(p, dst, residual);
+}
+
 void Plan::execute(ConstTensorView src, TensorView dst) const {
   const ConvProblem& p = impl_->problem;
+  if (p.has_residual) detail::fail("residual", "the problem has_residual: pass the residual tensor");
   check_view("src", src, p.src_dtype, {p.n, p.c, p.h, p.w});
   check_view("dst", dst, p.dst_dtype, {p.n, p.k, p.out_h(), p.out_w()});
   auto [slo, shi] = byte_range(src);

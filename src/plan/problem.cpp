@@ -40,6 +40,9 @@ void ConvProblem::validate() const {
     if (!is_complex(dst_dtype))
       detail::fail("dst_dtype", dtype_name(dst_dtype), " cannot hold a complex result");
   }
+  if (has_residual && dst_dtype != DType::f32 && dst_dtype != DType::f64)
+    detail::fail("has_residual", "a residual add needs an f32 or f64 output, got ",
+                 dtype_name(dst_dtype));
   if (border == Border::constant && is_integer(dst_dtype) && rounding == Rounding::wrap &&
       is_integer(src_dtype) && is_integer(filter_dtype)) {
     double v = border_value.real();
@@ -61,6 +64,7 @@ std::string ConvProblem::to_string() const {
   if (border == Border::constant && border_value != 0.0) os << '(' << border_value.real() << ')';
   os << '_' << (flip ? "conv" : "corr") << (conj ? "*" : "") << '_' << dtype_name(src_dtype) << '-'
      << dtype_name(filter_dtype) << '-' << dtype_name(dst_dtype);
+  if (has_residual) os << "_res";
   return os.str();
 }
 

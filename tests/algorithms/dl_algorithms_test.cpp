@@ -18,7 +18,8 @@ TEST(DirectBlocked, MatchesReferenceOnRandomProblems) {
     if (!test::has_output(p)) continue;
     ++ran;
     SCOPED_TRACE(p.to_string());
-    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng), 1e-5);
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng),
+              test::f32_tolerance(p));
   }
   EXPECT_GT(ran, test::case_count(200) / 2);
 }
@@ -38,7 +39,8 @@ TEST(DirectBlocked, LayerShapesMatchTheReference) {
     p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = c.pad;
     p.filter_dtype = DType::f32, p.has_bias = true, p.activation = Activation::relu;
     SCOPED_TRACE(p.to_string());
-    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng), 1e-5);
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng),
+              test::f32_tolerance(p));
   }
 }
 
@@ -51,7 +53,8 @@ TEST(Gemm1x1, MatchesReferenceOnRandomProblems) {
     if (rng.chance(0.5)) p.stride_h = p.stride_w = 1;
     if (rng.chance(0.3)) p.h = rng.uniform(20, 40), p.w = rng.uniform(20, 40);  // many panels
     SCOPED_TRACE(p.to_string());
-    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::gemm_1x1, rng), 1e-5);
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::gemm_1x1, rng),
+              test::f32_tolerance(p));
   }
 }
 
@@ -65,7 +68,8 @@ TEST(Depthwise, MatchesReferenceOnRandomProblems) {
     if (!test::has_output(p)) continue;
     ++ran;
     SCOPED_TRACE(p.to_string());
-    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::depthwise, rng), 1e-5);
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::depthwise, rng),
+              test::f32_tolerance(p));
   }
   EXPECT_GT(ran, test::case_count(150) / 2);
 }

@@ -33,10 +33,18 @@ inline ConvProblem random_dl_problem(Rng& rng, bool f32 = false, std::int64_t ma
   p.scale = rng.chance(0.7) ? 1.0 : rng.real(0.5, 2);
   p.delta = rng.chance(0.7) ? 0.0 : rng.real(-1, 1);
   p.has_bias = rng.chance(0.5);
+  p.has_residual = rng.chance(0.25);
   p.activation = static_cast<Activation>(rng.uniform(0, 8));
   p.activation_alpha = p.activation == Activation::clamp ? -1.0 : 0.1;
   p.activation_beta = 1.5;
   return p;
+}
+
+/// Tolerance of an f32-accumulating algorithm against the double reference, relative to the
+/// largest output: 1e-5, growing like the rounding error of a sum, sqrt(terms), past 100 terms.
+inline double f32_tolerance(const ConvProblem& p) {
+  const double terms = double(p.c / p.groups * p.r * p.s);
+  return 1e-5 * std::max(1.0, std::sqrt(terms / 100.0));
 }
 
 /// True when the padded input holds the dilated kernel at least once.
@@ -56,11 +64,23 @@ inline double relative_error_vs_reference(const ConvProblem& p, Algorithm algori
   ConstTensorView bias = p.has_bias ? b.cview() : ConstTensorView{};
   const std::int64_t P = p.out_h(), Q = p.out_w();
   Tensor want(p.dst_dtype, {p.n, p.k, P, Q});
-  Plan(p, wt, bias, {Algorithm::reference}).execute(x.view, want);
+  auto res = random_view(p.dst_dtype, {p.n, p.k, P, Q}, rng);
+  fill_random(res.view, rng, 1);
   auto got = random_view(p.dst_dtype, {p.n, p.k, P, Q}, rng);
   Plan plan(p, wt, bias, {algorithm});
   EXPECT_EQ(plan.algorithm(), algorithm);
-  plan.execute(x.view, got.view);
+  if (p.has_residual) {
+    Plan(p, wt, bias, {Algorithm::reference}).execute(x.view, want, res.view);
+    if (rng.chance(0.3)) {  // the residual accumulated in place
+      copy(res.view, got.view);
+      plan.execute(x.view, got.view, got.view);
+    } else {
+      plan.execute(x.view, got.view, res.view);
+    }
+  } else {
+    Plan(p, wt, bias, {Algorithm::reference}).execute(x.view, want);
+    plan.execute(x.view, got.view);
+  }
   double scale = 1e-30, err = 0;
   for (std::int64_t i = 0; i < want.numel(); ++i)
     scale = std::max(scale, std::abs(element(want.cview(), i).real()));

@@ -387,6 +387,49 @@ TEST(NnConv2d, ErrorsNameTheParameter) {
             "input");
 }
 
+// output = act(conv + bias + residual): fused on the fast paths, a pass after the others.
+TEST(NnConv2d, ResidualIsAddedBeforeTheActivation) {
+  test::Rng rng(77);
+  for (Layout layout : {Layout::NCHW, Layout::NHWC})
+    for (std::int64_t groups : {1, 8})
+      for (std::int64_t r : {1, 3}) {
+        nn::Conv2dOptions o;
+        o.layout = layout, o.groups = groups, o.padding = r / 2;
+        o.activation = Activation::relu;
+        const std::int64_t c = 16, k = 16;
+        const std::array<std::int64_t, 4> in_shape =
+            layout == Layout::NCHW ? std::array<std::int64_t, 4>{2, c, 9, 11}
+                                   : std::array<std::int64_t, 4>{2, 9, 11, c};
+        Tensor x(DType::f32, std::span<const std::int64_t>(in_shape)),
+            wt(DType::f32, {k, c / groups, r, r}), b(DType::f32, {k});
+        test::fill_random(x.view(), rng, 1), test::fill_random(wt.view(), rng, 1);
+        test::fill_random(b.view(), rng, 1);
+        const auto out_shape = nn::output_shape(in_shape, k, {r, r}, o);
+        Tensor res(DType::f32, std::span<const std::int64_t>(out_shape));
+        test::fill_random(res.view(), rng, 1);
+        nn::Conv2dOptions plain = o;
+        plain.activation = Activation::none;
+        Tensor want = nn::conv2d(x, wt, b, plain);
+        for (std::int64_t i = 0; i < want.numel(); ++i) {
+          float& v = want.data_as<float>()[i];
+          v = std::max(v + res.data_as<float>()[i], 0.0f);
+        }
+        nn::Conv2d layer(c, k, {r, r}, o, wt, b);
+        Tensor got(DType::f32, std::span<const std::int64_t>(out_shape));
+        layer.forward(x, got, res);
+        Tensor acc(DType::f32, std::span<const std::int64_t>(out_shape));
+        copy(res, acc);
+        nn::conv2d(x, wt, b, o, acc, acc);  // accumulated in place
+        for (std::int64_t i = 0; i < want.numel(); ++i) {
+          ASSERT_NEAR(got.data_as<float>()[i], want.data_as<float>()[i], 1e-5) << i;
+          ASSERT_NEAR(acc.data_as<float>()[i], want.data_as<float>()[i], 1e-5) << i;
+        }
+        EXPECT_NE(layer.explain(in_shape, true).find("residual"), std::string::npos);
+        Tensor wrong(DType::f32, {1, 1, 1, 1});
+        EXPECT_EQ(test::error_parameter([&] { layer.forward(x, got, wrong); }), "residual");
+      }
+}
+
 TEST(NnConv2d, LayerCachesPlansPerShape) {
   test::Rng rng(5);
   Tensor wt(DType::f32, {8, 3, 3, 3}), b(DType::f32, {8});

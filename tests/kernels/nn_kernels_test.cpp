@@ -130,7 +130,11 @@ TEST(NnKernels, TileStoreTransposesWithTheEpilogue) {
     for (auto& v : off) v = float(rng.real(-1, 1));
     const float scale = float(rng.real(0.5, 2));
     const float lo = rng.chance(0.5) ? -1e30f : 0.0f, hi = rng.chance(0.5) ? 1e30f : 0.7f;
-    f32_tile_store(tile.data(), kb, kn, n, scale, off.data(), lo, hi, out.data(), os);
+    std::vector<float> res(std::size_t(os) * kn);
+    for (auto& v : res) v = float(rng.real(-1, 1));
+    const bool with_res = rng.chance(0.5);
+    f32_tile_store(tile.data(), kb, kn, n, scale, off.data(), lo, hi, out.data(), os,
+                   with_res ? res.data() : nullptr, os);
     for (std::size_t j = 0; j < kn; ++j)
       for (std::ptrdiff_t i = 0; i < os; ++i) {
         const float got = out[std::size_t(j * std::size_t(os) + std::size_t(i))];
@@ -138,7 +142,8 @@ TEST(NnKernels, TileStoreTransposesWithTheEpilogue) {
           ASSERT_EQ(got, -7.0f) << "wrote past n";
           continue;
         }
-        const float y = tile[std::size_t(i) * kb + j] * scale + off[j];
+        float y = tile[std::size_t(i) * kb + j] * scale + off[j];
+        if (with_res) y += res[j * std::size_t(os) + std::size_t(i)];
         ASSERT_NEAR(got, std::min(std::max(y, lo), hi), 1e-6) << "i=" << i << " j=" << j;
       }
     ASSERT_EQ(out.back(), -7.0f);

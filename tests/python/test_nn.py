@@ -602,3 +602,24 @@ def test_core_errors_are_the_cpp_messages():
 def test_docstring_examples():
     result = doctest.testmod(nn, extraglobs={"np": np}, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 5
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
+@pytest.mark.parametrize("kernel,groups", [(1, 1), (3, 1), (3, 8), (3, 16)])
+def test_residual_is_added_before_the_activation(layout, kernel, groups):
+    rng = np.random.default_rng(kernel * 10 + groups)
+    x = rng.standard_normal((2, 16, 9, 11)).astype(np.float32)
+    w = rng.standard_normal((16, 16 // groups, kernel, kernel)).astype(np.float32)
+    b = rng.standard_normal(16).astype(np.float32)
+    plain = nn.conv2d(x, w, b, padding=kernel // 2, groups=groups)
+    res = rng.standard_normal(plain.shape).astype(np.float32)
+    want = np.maximum(plain + res, 0)
+    to = (lambda a: a.transpose(0, 2, 3, 1)) if layout == "NHWC" else (lambda a: a)
+    got = nn.conv2d(to(x), w, b, padding=kernel // 2, groups=groups, activation="relu",
+                    layout=layout, residual=to(res))
+    np.testing.assert_allclose(got, to(want), rtol=0, atol=1e-5)
+    layer = nn.Conv2d(16, 16, kernel, padding=kernel // 2, groups=groups, activation="relu",
+                      weight=w, bias=b, layout=layout)
+    np.testing.assert_allclose(layer(to(x), residual=to(res)), to(want), rtol=0, atol=1e-5)
+    with pytest.raises(ValueError, match="residual"):
+        layer(to(x), residual=np.zeros((1, 1, 1, 1), np.float32))

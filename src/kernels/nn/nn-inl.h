@@ -334,7 +334,8 @@ HWY_INLINE void Transpose16(__m512* r) {
 // shuffle network per 256 outputs instead of 256 scalar loads and stores), scalar elsewhere.
 HWY_INLINE void TileStore(const float* HWY_RESTRICT tile, std::size_t kb, std::size_t kn,
                           std::size_t n, float scale, const float* HWY_RESTRICT offset, float lo,
-                          float hi, float* HWY_RESTRICT out, std::ptrdiff_t out_stride) {
+                          float hi, float* HWY_RESTRICT out, std::ptrdiff_t out_stride,
+                          const float* HWY_RESTRICT res, std::ptrdiff_t res_stride) {
   std::size_t i0 = 0;
 #if HWY_TARGET <= HWY_AVX3
   const __m512 vs = _mm512_set1_ps(scale), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -349,6 +350,9 @@ HWY_INLINE void TileStore(const float* HWY_RESTRICT tile, std::size_t kb, std::s
       const std::size_t nj = kn - j0 < 16 ? kn - j0 : 16;
       for (std::size_t j = 0; j < nj; ++j) {
         __m512 y = _mm512_fmadd_ps(r[j], vs, _mm512_set1_ps(offset[j0 + j]));
+        if (res)
+          y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(keep, res + std::ptrdiff_t(j0 + j) * res_stride +
+                                                              std::ptrdiff_t(i0)));
         y = _mm512_min_ps(vhi, _mm512_max_ps(vlo, y));  // bound first: NaN stays NaN
         _mm512_mask_storeu_ps(out + std::ptrdiff_t(j0 + j) * out_stride + std::ptrdiff_t(i0), keep, y);
       }
@@ -357,7 +361,8 @@ HWY_INLINE void TileStore(const float* HWY_RESTRICT tile, std::size_t kb, std::s
 #endif
   for (; i0 < n; ++i0)
     for (std::size_t j = 0; j < kn; ++j) {
-      const float y = tile[i0 * kb + j] * scale + offset[j];
+      float y = tile[i0 * kb + j] * scale + offset[j];
+      if (res) y += res[std::ptrdiff_t(j) * res_stride + std::ptrdiff_t(i0)];
       out[std::ptrdiff_t(j) * out_stride + std::ptrdiff_t(i0)] = y < lo ? lo : (y > hi ? hi : y);
     }
 }

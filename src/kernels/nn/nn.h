@@ -23,8 +23,10 @@
 //   for p < rows, x < n (output columns at stride 1)
 //   - R * S <= 64; in is readable for lanes - 1 floats past the last sample used
 //     (full-vector tails); writes exactly n outputs per row; f32 accumulation in tap order.
-// Contract of f32_tile_store(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride):
-//   out[j * out_stride + i] = min(max(tile[i * kb + j] * scale + offset[j], lo), hi)
+// Contract of f32_tile_store(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride, res,
+//                            res_stride):
+//   out[j * out_stride + i] = min(max(tile[i * kb + j] * scale + offset[j]
+//                                     + res[j * res_stride + i], lo), hi)   (res may be null)
 //   for i < n pixels, j < kn channels: a [pixel][kb] tile to channel rows (NCHW output).
 //   - kb is a multiple of 16; tile is readable for 16 rows of kb floats past pixel n - 1.
 // Contract of f32_copy_block(src, src_stride, rows, n, dst, dst_stride):
@@ -45,7 +47,8 @@ namespace convkit::kernels {
   void name(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv);
 #define CONVKIT_NN_STORE(name)                                                                \
   void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,     \
-            const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride);
+            const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride,    \
+            const float* res, std::ptrdiff_t res_stride);
 #define CONVKIT_NN_COPY(name)                                                                 \
   void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,      \
             float* dst, std::size_t dst_stride);
