@@ -8,6 +8,7 @@
 #include "algorithms/gemm_1x1.h"
 #include "algorithms/im2col.h"
 #include "algorithms/separable.h"
+#include "algorithms/winograd.h"
 #include "plan/algorithm.h"
 #include "reference/reference.h"
 
@@ -38,6 +39,10 @@ std::span<const AlgorithmInfo> algorithm_list() {
        make_gemm_1x1},
       {Algorithm::depthwise, "depthwise", depthwise_rejects, depthwise_estimate, never_opt_in,
        make_depthwise},
+      {Algorithm::winograd, "winograd", winograd_rejects, winograd2_estimate,
+       winograd2_opt_in_only, make_winograd2},
+      {Algorithm::winograd_4x4, "winograd-4x4", winograd_rejects, winograd4_estimate,
+       winograd4_opt_in_only, make_winograd4},
       {Algorithm::im2col, "im2col", im2col_rejects, im2col_estimate, never_opt_in, make_im2col},
       {Algorithm::reference, "reference", reference_rejects, reference_estimate, never_opt_in,
        make_reference},

@@ -32,6 +32,10 @@
 // Contract of f32_copy_block(src, src_stride, rows, n, dst, dst_stride):
 //   dst[y * dst_stride + x] = src[y * src_stride + x]   for y < rows, x < n
 //   - reads and writes nothing else (masked tails); src_stride may be negative.
+// Contract of f32_winograd_transform(L, a, b, X, xs, Y, ys, T):
+//   Y[(i * a + j) * ys + t] = sum_{p, q < b} L[i * b + p] * X[(p * b + q) * xs + t] * L[j * b + q]
+//   for i, j < a, t < T: the Winograd transforms, every tile (t) in its own lane.
+//   - a, b <= 8; T a multiple of the lanes; zero entries of L cost nothing.
 // Contract of f32_conv_shape(lanes, max_v, gemm_nv): the target's f32 lanes per vector, the
 //   widest V the register file holds with a useful number of output pixels, and the vectors
 //   of pixels in one f32_gemm_tile panel.
@@ -52,6 +56,9 @@ namespace convkit::kernels {
 #define CONVKIT_NN_COPY(name)                                                                 \
   void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,      \
             float* dst, std::size_t dst_stride);
+#define CONVKIT_NN_WINOGRAD(name)                                                             \
+  void name(const float* L, std::size_t a, std::size_t b, const float* X, std::size_t xs,      \
+            float* Y, std::size_t ys, std::size_t T);
 #define CONVKIT_NN_GEMM(name)                                                                \
   void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out);
 #define CONVKIT_NN_DEPTHWISE(name)                                                            \
@@ -64,6 +71,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
+#undef CONVKIT_NN_WINOGRAD
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 
