@@ -169,5 +169,29 @@ TEST(NnKernels, CopyBlockCopiesExactlyTheBlock) {
   }
 }
 
+TEST(NnKernels, WinogradTransformMatchesScalarLoop) {
+  std::size_t lanes = 0, max_v = 0, nv = 0;
+  f32_conv_shape(&lanes, &max_v, &nv);
+  test::Rng rng(36);
+  for (int iter = 0; iter < 100; ++iter) {
+    const std::size_t a = std::size_t(rng.uniform(1, 8)), b = std::size_t(rng.uniform(1, 8));
+    const std::size_t T = lanes * std::size_t(rng.uniform(1, 4));
+    const std::size_t xs = T + lanes * std::size_t(rng.uniform(0, 2)), ys = T;
+    std::vector<float> L(a * b), X(b * b * xs), Y(a * a * ys, -7.0f);
+    for (auto& v : L) v = rng.chance(0.3) ? 0.0f : float(rng.uniform(-4, 4));
+    for (auto& v : X) v = float(rng.real(-1, 1));
+    f32_winograd_transform(L.data(), a, b, X.data(), xs, Y.data(), ys, T);
+    for (std::size_t i = 0; i < a; ++i)
+      for (std::size_t j = 0; j < a; ++j)
+        for (std::size_t t = 0; t < T; ++t) {
+          double e = 0;
+          for (std::size_t p = 0; p < b; ++p)
+            for (std::size_t q = 0; q < b; ++q)
+              e += double(L[i * b + p]) * X[(p * b + q) * xs + t] * L[j * b + q];
+          ASSERT_NEAR(Y[(i * a + j) * ys + t], e, 1e-4 * (1 + std::abs(e))) << i << "," << j << "," << t;
+        }
+  }
+}
+
 }  // namespace
 }  // namespace convkit::kernels
