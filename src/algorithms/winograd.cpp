@@ -132,20 +132,22 @@ class WinogradImpl final : public AlgorithmImpl {
     std::int64_t* origin = scratch.take<std::int64_t>(std::size_t(np_ * 2));
     std::int64_t* offset = scratch.take<std::int64_t>(std::size_t(np_));
     std::int64_t* edge = scratch.take<std::int64_t>(std::size_t(np_));
+    std::int64_t* inner = scratch.take<std::int64_t>(std::size_t(np_));
 
     const float* in = static_cast<const float*>(src.data()) + n * src.stride(0) +
                       g * cg_ * src.stride(1);
     const std::int64_t is1 = src.stride(1), is2 = src.stride(2), is3 = src.stride(3);
     // Tile origins in input coordinates; tiles whose patch leaves the input take the border
     // rule (listed in `edge`), the others read at a fixed offset from the plane.
-    std::int64_t edges = 0;
+    std::int64_t edges = 0, inners = 0;
     for (std::int64_t t = 0; t < np_; ++t) {
       const std::int64_t tt = std::min(t0 + t, t0 + nt - 1);  // lanes past the panel repeat
       const std::int64_t y0 = (tt / tw_) * m - p.pad_top, x0 = (tt % tw_) * m - p.pad_left;
       origin[2 * t] = y0, origin[2 * t + 1] = x0;
       const bool inside = y0 >= 0 && x0 >= 0 && y0 + a <= p.h && x0 + a <= p.w;
       offset[t] = inside ? y0 * is2 + x0 * is3 : 0;
-      if (!inside) edge[edges++] = t;
+      if (inside) inner[inners++] = t;
+      else edge[edges++] = t;
     }
     const float fill = float(p.border_value.real());
     for (std::int64_t c = 0; c < cg_; ++c) {
@@ -154,7 +156,7 @@ class WinogradImpl final : public AlgorithmImpl {
         for (std::int64_t j = 0; j < a; ++j) {
           float* row = patch + (i * a + j) * np_;
           const float* at = plane + i * is2 + j * is3;
-          for (std::int64_t t = 0; t < np_; ++t) row[t] = at[offset[t]];
+          for (std::int64_t u = 0; u < inners; ++u) row[inner[u]] = at[offset[inner[u]]];
         }
       for (std::int64_t e = 0; e < edges; ++e) {
         const std::int64_t t = edge[e], y0 = origin[2 * t], x0 = origin[2 * t + 1];
