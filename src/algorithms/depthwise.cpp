@@ -61,45 +61,12 @@ class DepthwiseImpl final : public AlgorithmImpl {
   }
 
  private:
+  // The padded plane; its slack past ext_w_ is read only into lanes that are never stored.
   void fill_plane(ConstTensorView src, std::int64_t n, std::int64_t c, float* plane) const {
     const ConvProblem& p = p_;
     const float* in = static_cast<const float*>(src.data()) + n * src.stride(0) + c * src.stride(1);
-    const std::int64_t is2 = src.stride(2), is3 = src.stride(3);
-    const float fill = float(p.border_value.real());
-    const std::int64_t xa = std::clamp<std::int64_t>(p.pad_left, 0, ext_w_);
-    const std::int64_t xb = std::clamp<std::int64_t>(p.pad_left + p.w, xa, ext_w_);
-    // The interior block in one kernel call (rows of contiguous samples); borders around it.
-    const std::int64_t ya = std::clamp<std::int64_t>(p.pad_top, 0, ext_h_);
-    const std::int64_t yb = std::clamp<std::int64_t>(p.pad_top + p.h, ya, ext_h_);
-    if (is3 == 1 && yb > ya && xb > xa)
-      kernels::f32_copy_block(in + (ya - p.pad_top) * is2 + (xa - p.pad_left), is2,
-                              std::size_t(yb - ya), std::size_t(xb - xa), plane + ya * stride_ + xa,
-                              std::size_t(stride_));
-    for (std::int64_t yr = 0; yr < ext_h_; ++yr) {
-      // The slack past ext_w_ is read only into lanes that are never stored: left as it is.
-      float* row = plane + yr * stride_;
-      const std::int64_t y = border_index(yr - p.pad_top, p.h, p.border);
-      if (y < 0) {
-        std::fill(row, row + ext_w_, fill);
-        continue;
-      }
-      if (p.border == Border::constant && !(is3 != 1 || yr < ya || yr >= yb)) {
-        std::fill(row, row + xa, fill);  // only the pad columns around the copied block
-        std::fill(row + xb, row + ext_w_, fill);
-        continue;
-      }
-      const float* s = in + y * is2;
-      for (std::int64_t xr = 0; xr < xa; ++xr) {
-        const std::int64_t x = border_index(xr - p.pad_left, p.w, p.border);
-        row[xr] = x < 0 ? fill : s[x * is3];
-      }
-      if (is3 != 1 || yr < ya || yr >= yb)  // not in the block copied above
-        for (std::int64_t xr = xa; xr < xb; ++xr) row[xr] = s[(xr - p.pad_left) * is3];
-      for (std::int64_t xr = xb; xr < ext_w_; ++xr) {
-        const std::int64_t x = border_index(xr - p.pad_left, p.w, p.border);
-        row[xr] = x < 0 ? fill : s[x * is3];
-      }
-    }
+    nn_common::pad_rows(in, src.stride(2), src.stride(3), p, -p.pad_top, ext_h_, -p.pad_left,
+                        ext_w_, plane, stride_);
   }
 
   void run_plane(ConstTensorView src, TensorView dst, std::int64_t item) const {

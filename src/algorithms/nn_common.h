@@ -10,6 +10,7 @@
 #include <new>
 #include <string>
 
+#include "algorithms/border.h"
 #include "kernels/nn/nn.h"
 #include "plan/algorithm.h"
 
@@ -88,6 +89,45 @@ inline Bounds bounds_of(const ConvProblem& p) {
     default: b.fused = false;
   }
   return b;
+}
+
+/// Rows [y_lo, y_lo + rows) x columns [x_lo, x_lo + width) of one input plane (H x W, element
+/// strides is2, is3), the border rule applied, into out (row stride out_stride). The interior
+/// block is one kernel call when the rows are contiguous; the border samples go one by one.
+inline void pad_rows(const float* plane, std::int64_t is2, std::int64_t is3, const ConvProblem& p,
+                     std::int64_t y_lo, std::int64_t rows, std::int64_t x_lo, std::int64_t width,
+                     float* out, std::int64_t out_stride) {
+  const float fill = float(p.border_value.real());
+  // Interior: rows [ya, yb) x columns [xa, xb) of `out` map straight onto the plane.
+  const std::int64_t xa = std::clamp<std::int64_t>(-x_lo, 0, width);
+  const std::int64_t xb = std::clamp<std::int64_t>(p.w - x_lo, xa, width);
+  const std::int64_t ya = std::clamp<std::int64_t>(-y_lo, 0, rows);
+  const std::int64_t yb = std::clamp<std::int64_t>(p.h - y_lo, ya, rows);
+  const bool block = is3 == 1 && yb > ya && xb > xa;
+  if (block)
+    kernels::f32_copy_block(plane + (ya + y_lo) * is2 + (xa + x_lo), is2, std::size_t(yb - ya),
+                            std::size_t(xb - xa), out + ya * out_stride + xa, std::size_t(out_stride));
+  for (std::int64_t yr = 0; yr < rows; ++yr) {
+    float* row = out + yr * out_stride;
+    const std::int64_t y = border_index(y_lo + yr, p.h, p.border);
+    if (y < 0) {
+      std::fill(row, row + width, fill);
+      continue;
+    }
+    const bool copied = block && yr >= ya && yr < yb;
+    if (copied && p.border == Border::constant) {  // only the pad columns around the block
+      std::fill(row, row + xa, fill);
+      std::fill(row + xb, row + width, fill);
+      continue;
+    }
+    const float* s = plane + y * is2;
+    for (std::int64_t xr = 0; xr < width; ++xr) {
+      if (copied && xr == xa) xr = xb;  // already there
+      if (xr >= width) break;
+      const std::int64_t x = border_index(x_lo + xr, p.w, p.border);
+      row[xr] = x < 0 ? fill : s[x * is3];
+    }
+  }
 }
 
 /// The f32 offset added to output channel k: delta + bias[k].

@@ -9,9 +9,9 @@
 //
 // Multiply-adds per output fall from 9 * C to (m+2)^2 / m^2 * C (2.25x fewer for m = 2, 4x for
 // m = 4) at the price of the transforms and of accuracy: the transforms' coefficients grow
-// with m, and so does the round-off (measured in tests/algorithms: about 2x the direct
-// path's error for m = 2, one to two orders of magnitude more for m = 4, which is therefore
-// only used on request).
+// with m, and so does the round-off (measured in tests/algorithms: about the direct path's
+// error for m = 2, 10-20x more for m = 4 -- up to ~1e-4 relative -- which is therefore only
+// used on request).
 #include "algorithms/winograd.h"
 
 #include <algorithm>
@@ -62,7 +62,13 @@ class WinogradImpl final : public AlgorithmImpl {
     cg_ = p.c / p.groups, kg_ = p.k / p.groups;
     P_ = p.out_h(), Q_ = p.out_w();
     th_ = (P_ + m - 1) / m, tw_ = (Q_ + m - 1) / m;
-    panels_ = (th_ * tw_ + np_ - 1) / np_;
+    // Tiles go to the lanes in groups of `lanes` consecutive tiles of one tile row (a tile row
+    // padded to whole groups), so gathers and scatters are deinterleaving vector loads/stores.
+    lanes_ = std::int64_t(s.lanes);
+    gpr_ = (tw_ + lanes_ - 1) / lanes_;
+    gpp_ = np_ / lanes_;
+    panels_ = (th_ * gpr_ + gpp_ - 1) / gpp_;
+    ext_ = gpr_ * lanes_ * m + mat_.alpha + 8;
     mblocks_ = (kg_ + kMr - 1) / kMr;
     kpad_ = mblocks_ * kMr;
     transform_filter();
@@ -122,55 +128,34 @@ class WinogradImpl final : public AlgorithmImpl {
     const std::int64_t m = mat_.m, a = mat_.alpha, a2 = a * a;
     const std::int64_t panel = item % panels_, ng = item / panels_;
     const std::int64_t g = ng % p.groups, n = ng / p.groups;
-    const std::int64_t t0 = panel * np_, nt = std::min(np_, th_ * tw_ - t0);
+    const std::int64_t g0 = panel * gpp_, ngroups = std::min(gpp_, th_ * gpr_ - g0);
+    const std::int64_t ty0 = g0 / gpr_, ty1 = (g0 + ngroups - 1) / gpr_;  // tile rows
+    const std::int64_t y_lo = ty0 * m - p.pad_top, rows = (ty1 - ty0) * m + a;
 
     rows::Scratch& scratch = rows::Scratch::for_band();
+    float* stage = scratch.take<float>(std::size_t(rows * ext_));
     float* patch = scratch.take<float>(std::size_t(a2 * np_));       // D for one channel
     float* v = scratch.take<float>(std::size_t(a2 * cg_ * np_));     // V[xi][c][t]
     float* mm = scratch.take<float>(std::size_t(a2 * kpad_ * np_));  // M[xi][k][t]
     float* y = scratch.take<float>(std::size_t(m * m * np_));        // Y for one channel
-    std::int64_t* origin = scratch.take<std::int64_t>(std::size_t(np_ * 2));
-    std::int64_t* offset = scratch.take<std::int64_t>(std::size_t(np_));
-    std::int64_t* edge = scratch.take<std::int64_t>(std::size_t(np_));
-    std::int64_t* inner = scratch.take<std::int64_t>(std::size_t(np_));
+    // Lanes of groups past the panel's last stay zero (finite, and never stored).
+    if (ngroups < gpp_)
+      for (std::int64_t e = 0; e < a2; ++e)
+        std::fill(patch + e * np_ + ngroups * lanes_, patch + (e + 1) * np_, 0.0f);
 
     const float* in = static_cast<const float*>(src.data()) + n * src.stride(0) +
                       g * cg_ * src.stride(1);
-    const std::int64_t is1 = src.stride(1), is2 = src.stride(2), is3 = src.stride(3);
-    // Tile origins in input coordinates; tiles whose patch leaves the input take the border
-    // rule (listed in `edge`), the others read at a fixed offset from the plane.
-    std::int64_t edges = 0, inners = 0;
-    for (std::int64_t t = 0; t < np_; ++t) {
-      const std::int64_t tt = std::min(t0 + t, t0 + nt - 1);  // lanes past the panel repeat
-      const std::int64_t y0 = (tt / tw_) * m - p.pad_top, x0 = (tt % tw_) * m - p.pad_left;
-      origin[2 * t] = y0, origin[2 * t + 1] = x0;
-      const bool inside = y0 >= 0 && x0 >= 0 && y0 + a <= p.h && x0 + a <= p.w;
-      offset[t] = inside ? y0 * is2 + x0 * is3 : 0;
-      if (inside) inner[inners++] = t;
-      else edge[edges++] = t;
-    }
-    const float fill = float(p.border_value.real());
     for (std::int64_t c = 0; c < cg_; ++c) {
-      const float* plane = in + c * is1;
-      for (std::int64_t i = 0; i < a; ++i)
-        for (std::int64_t j = 0; j < a; ++j) {
-          float* row = patch + (i * a + j) * np_;
-          const float* at = plane + i * is2 + j * is3;
-          for (std::int64_t u = 0; u < inners; ++u) row[inner[u]] = at[offset[inner[u]]];
-        }
-      for (std::int64_t e = 0; e < edges; ++e) {
-        const std::int64_t t = edge[e], y0 = origin[2 * t], x0 = origin[2 * t + 1];
-        for (std::int64_t i = 0; i < a; ++i) {
-          const std::int64_t yy = border_index(y0 + i, p.h, p.border);
-          for (std::int64_t j = 0; j < a; ++j) {
-            const std::int64_t xx = border_index(x0 + j, p.w, p.border);
-            patch[(i * a + j) * np_ + t] = (yy < 0 || xx < 0) ? fill : plane[yy * is2 + xx * is3];
-          }
-        }
+      nn_common::pad_rows(in + c * src.stride(1), src.stride(2), src.stride(3), p, y_lo, rows,
+                          -p.pad_left, ext_, stage, ext_);
+      for (std::int64_t gl = 0; gl < ngroups; ++gl) {
+        const std::int64_t gi = g0 + gl, ty = gi / gpr_, tx0 = (gi % gpr_) * lanes_;
+        kernels::f32_winograd_gather(stage + (ty - ty0) * m * ext_ + tx0 * m, std::size_t(ext_),
+                                     std::size_t(m), std::size_t(a), patch + gl * lanes_,
+                                     std::size_t(np_));
       }
-      kernels::f32_winograd_transform(mat_.bt.data(), std::size_t(a), std::size_t(a), patch,
-                                      std::size_t(np_), v + c * np_, std::size_t(cg_ * np_),
-                                      std::size_t(np_));
+      kernels::f32_winograd_fixed(true, std::size_t(m), patch, std::size_t(np_), v + c * np_,
+                                  std::size_t(cg_ * np_), std::size_t(np_));
     }
     for (std::int64_t xi = 0; xi < a2; ++xi)
       for (std::int64_t mb = 0; mb < mblocks_; ++mb)
@@ -181,26 +166,32 @@ class WinogradImpl final : public AlgorithmImpl {
     float* out = static_cast<float*>(dst.data()) + n * dst.stride(0);
     const std::int64_t os1 = dst.stride(1), os2 = dst.stride(2), os3 = dst.stride(3);
     for (std::int64_t kk = 0; kk < kg_; ++kk) {
-      // M of channel kk sits in the GEMM tile of its block: row kk % 6 of block kk / 6.
       const float* mk = mm + kk * np_;  // row kk % 6 of GEMM block kk / 6
-      kernels::f32_winograd_transform(mat_.at.data(), std::size_t(m), std::size_t(a), mk,
-                                      std::size_t(kpad_ * np_), y, std::size_t(np_),
-                                      std::size_t(np_));
+      kernels::f32_winograd_fixed(false, std::size_t(m), mk, std::size_t(kpad_ * np_), y,
+                                  std::size_t(np_), std::size_t(np_));
       const std::int64_t k = g * kg_ + kk;
-      float* ok = out + k * os1;
       const float scale = float(p.scale), off = off_[std::size_t(k)];
-      for (std::int64_t t = 0; t < nt; ++t) {
-        const std::int64_t ty = (t0 + t) / tw_, tx = (t0 + t) % tw_;
-        const std::int64_t in_ = std::min(m, P_ - ty * m), jn = std::min(m, Q_ - tx * m);
-        for (std::int64_t i = 0; i < in_; ++i) {
-          float* o = ok + (ty * m + i) * os2 + tx * m * os3;
-          const float* yi = y + (i * m) * np_ + t;
-          for (std::int64_t j = 0; j < jn; ++j) {
-            const float v = yi[j * np_] * scale + off;
-            o[j * os3] = bounds_.fused ? std::min(bounds_.hi, std::max(bounds_.lo, v))
-                                       : float(apply_activation(double(v), p));
-          }
+      for (std::int64_t gl = 0; gl < ngroups; ++gl) {
+        const std::int64_t gi = g0 + gl, ty = gi / gpr_, tx0 = (gi % gpr_) * lanes_;
+        const std::int64_t nr = std::min(m, P_ - ty * m), nc = std::min(lanes_ * m, Q_ - tx0 * m);
+        float* o = out + k * os1 + ty * m * os2 + tx0 * m * os3;
+        const float* yg = y + gl * lanes_;
+        if (os3 == 1) {
+          kernels::f32_winograd_scatter(yg, std::size_t(np_), std::size_t(m), scale, off,
+                                        bounds_.lo, bounds_.hi, o, os2, std::size_t(nr),
+                                        std::size_t(nc));
+          if (bounds_.fused) continue;
+          for (std::int64_t i = 0; i < nr; ++i)
+            for (std::int64_t x = 0; x < nc; ++x)
+              o[i * os2 + x] = float(apply_activation(double(o[i * os2 + x]), p));
+          continue;
         }
+        for (std::int64_t i = 0; i < nr; ++i)
+          for (std::int64_t x = 0; x < nc; ++x) {
+            const float e = yg[(i * m + x % m) * np_ + x / m] * scale + off;
+            o[i * os2 + x * os3] = bounds_.fused ? std::min(bounds_.hi, std::max(bounds_.lo, e))
+                                                 : float(apply_activation(double(e), p));
+          }
       }
     }
   }
@@ -210,6 +201,7 @@ class WinogradImpl final : public AlgorithmImpl {
   Matrices mat_;
   std::int64_t np_ = 1, cg_ = 1, kg_ = 1, P_ = 1, Q_ = 1, th_ = 1, tw_ = 1, panels_ = 1;
   std::int64_t mblocks_ = 1, kpad_ = 1, items_ = 1;
+  std::int64_t lanes_ = 1, gpr_ = 1, gpp_ = 1, ext_ = 1;  // lane groups per tile row / panel
   int threads_ = 1;
   nn_common::AlignedFloats packed_;
   std::vector<float> off_;
@@ -225,10 +217,10 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   const std::int64_t kg = p.k / p.groups, cg = p.c / p.groups;
   const double kpad = double((kg + kMr - 1) / kMr * kMr);
   const double flops = 2.0 * padded_tiles * double(a * a) * kpad * double(cg);
-  // Gathering the patches (scalar, about 2 ns per sample) and the two transforms per tile and
-  // channel (64 -> 64 channels at 56x56, one thread: F(2x2) 1.66 ms, F(4x4) 1.40 ms, while
-  // direct-blocked takes 0.99 ms; so the planner keeps direct-blocked there).
-  const double gather = padded_tiles * double(cg) * double(a * a) * 2e-6;
+  // Staging, gathering and the two transforms per tile and channel. Measured, 64 -> 64 channels
+  // at 56x56: F(2x2) 0.91 / 0.59 ms (1 / 2 threads), F(4x4) 0.64 / 0.39 ms, direct-blocked
+  // 1.01 / 0.53 ms: F(2x2) gains nothing on two threads, and the estimate keeps it behind.
+  const double gather = padded_tiles * double(cg) * double(a * a) * 1e-6;
   const double transforms = padded_tiles * double(cg + kg) * double(a * a * a) * 4e-7;
   return (flops / (cost::kGemm1x1Gflops * 1e6) + gather + transforms) / get_num_threads() +
          cost::kLaunchMs;

@@ -193,5 +193,58 @@ TEST(NnKernels, WinogradTransformMatchesScalarLoop) {
   }
 }
 
+// The written-out F(2x2)/F(4x4) transforms equal the generic transform with the matrices.
+TEST(NnKernels, WinogradFixedTransformsEqualTheMatrices) {
+  std::size_t lanes = 0, max_v = 0, nv = 0;
+  f32_conv_shape(&lanes, &max_v, &nv);
+  const std::vector<float> bt2 = {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1};
+  const std::vector<float> at2 = {1, 1, 1, 0, 0, 1, -1, -1};
+  const std::vector<float> bt4 = {4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
+                                  0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
+  const std::vector<float> at4 = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0,
+                                  0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+  test::Rng rng(37);
+  for (std::size_t m : {2, 4})
+    for (bool input : {true, false}) {
+      const std::size_t a = m + 2, o = input ? a : m, T = 2 * lanes, xs = T + lanes;
+      std::vector<float> X(a * a * xs), want(o * o * T), got(o * o * T);
+      for (auto& v : X) v = float(rng.real(-1, 1));
+      const std::vector<float>& L = m == 2 ? (input ? bt2 : at2) : (input ? bt4 : at4);
+      f32_winograd_transform(L.data(), o, a, X.data(), xs, want.data(), T, T);
+      f32_winograd_fixed(input, m, X.data(), xs, got.data(), T, T);
+      for (std::size_t i = 0; i < want.size(); ++i)
+        ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << "m=" << m << " i=" << i;
+    }
+}
+
+TEST(NnKernels, WinogradGatherAndScatterMoveTiles) {
+  std::size_t lanes = 0, max_v = 0, nv = 0;
+  f32_conv_shape(&lanes, &max_v, &nv);
+  test::Rng rng(38);
+  for (std::size_t m : {2, 3, 4}) {
+    const std::size_t a = m + 2, stride = lanes * m + 8, np = 2 * lanes;
+    std::vector<float> in(a * stride), patch(a * a * np, -7.0f);
+    for (auto& v : in) v = float(rng.real(-1, 1));
+    f32_winograd_gather(in.data(), stride, m, a, patch.data(), np);
+    for (std::size_t i = 0; i < a; ++i)
+      for (std::size_t j = 0; j < a; ++j)
+        for (std::size_t l = 0; l < lanes; ++l)
+          ASSERT_EQ(patch[(i * a + j) * np + l], in[i * stride + l * m + j]) << m << i << j << l;
+    if (m == 3) continue;  // the scatter's vector path is for m = 2 and 4
+    const std::size_t cols = std::size_t(rng.uniform(1, std::int64_t(lanes * m)));
+    const std::size_t os = lanes * m + 3, rows = m - 1;
+    std::vector<float> y(m * m * np), out(m * os, -7.0f);
+    for (auto& v : y) v = float(rng.real(-1, 1));
+    f32_winograd_scatter(y.data(), np, m, 2.0f, 0.5f, -1e30f, 1e30f, out.data(), std::ptrdiff_t(os),
+                         rows, cols);
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t x = 0; x < os; ++x) {
+        const float want = (i < rows && x < cols) ? y[(i * m + x % m) * np + x / m] * 2.0f + 0.5f
+                                                  : -7.0f;
+        ASSERT_NEAR(out[i * os + x], want, 1e-6) << "m=" << m << " i=" << i << " x=" << x;
+      }
+  }
+}
+
 }  // namespace
 }  // namespace convkit::kernels

@@ -328,6 +328,138 @@ HWY_INLINE void WinogradTransform(const float* HWY_RESTRICT L, std::size_t a, st
   }
 }
 
+// The Winograd matrices written out (B^T for the input, A^T for the output of F(2x2) and
+// F(4x4)): adds and a few small multiples instead of a dense (m+2) x (m+2) product.
+template <class V>
+HWY_INLINE void BtF2(const V* x, V* y) {
+  y[0] = hn::Sub(x[0], x[2]);
+  y[1] = hn::Add(x[1], x[2]);
+  y[2] = hn::Sub(x[2], x[1]);
+  y[3] = hn::Sub(x[1], x[3]);
+}
+template <class V>
+HWY_INLINE void AtF2(const V* x, V* y) {
+  y[0] = hn::Add(hn::Add(x[0], x[1]), x[2]);
+  y[1] = hn::Sub(hn::Sub(x[1], x[2]), x[3]);
+}
+template <class D, class V>
+HWY_INLINE void BtF4(D d, const V* x, V* y) {
+  const V four = hn::Set(d, 4.0f), five = hn::Set(d, 5.0f), two = hn::Set(d, 2.0f);
+  const V a = hn::NegMulAdd(four, x[2], x[4]);  // x4 - 4 x2
+  const V b = hn::NegMulAdd(four, x[1], x[3]);  // x3 - 4 x1
+  const V c = hn::Sub(x[4], x[2]);
+  const V e = hn::Mul(two, hn::Sub(x[3], x[1]));
+  y[0] = hn::NegMulAdd(five, x[2], hn::MulAdd(four, x[0], x[4]));
+  y[1] = hn::Add(a, b);
+  y[2] = hn::Sub(a, b);
+  y[3] = hn::Add(c, e);
+  y[4] = hn::Sub(c, e);
+  y[5] = hn::NegMulAdd(five, x[3], hn::MulAdd(four, x[1], x[5]));
+}
+template <class D, class V>
+HWY_INLINE void AtF4(D d, const V* x, V* y) {
+  const V two = hn::Set(d, 2.0f), four = hn::Set(d, 4.0f), eight = hn::Set(d, 8.0f);
+  const V s12 = hn::Add(x[1], x[2]), d12 = hn::Sub(x[1], x[2]);
+  const V s34 = hn::Add(x[3], x[4]), d34 = hn::Sub(x[3], x[4]);
+  y[0] = hn::Add(hn::Add(x[0], s12), s34);
+  y[1] = hn::MulAdd(two, d34, d12);
+  y[2] = hn::MulAdd(four, s34, s12);
+  y[3] = hn::Add(hn::MulAdd(eight, d34, d12), x[5]);
+}
+
+// Y = T X T^T with T = B^T (input) or A^T (output) of F(m x m, 3 x 3), m = 2 or 4, written out.
+template <bool kInput>
+HWY_INLINE void WinogradFixed(std::size_t m, const float* HWY_RESTRICT X, std::size_t xs,
+                              float* HWY_RESTRICT Y, std::size_t ys, std::size_t T) {
+  const hn::ScalableTag<float> d;
+  using Vec = hn::Vec<decltype(d)>;
+  const std::size_t L = hn::Lanes(d), a = m + 2, o = kInput ? a : m;
+  auto apply = [&](const Vec* x, Vec* y) {
+    if (m == 2) {
+      if constexpr (kInput) BtF2(x, y); else AtF2(x, y);
+    } else {
+      if constexpr (kInput) BtF4(d, x, y); else AtF4(d, x, y);
+    }
+  };
+  for (std::size_t t = 0; t < T; t += L) {
+    Vec z[6][6], col[6], res[6];
+    for (std::size_t q = 0; q < a; ++q) {  // columns: z[.][q] = T X[.][q]
+      for (std::size_t p = 0; p < a; ++p) col[p] = hn::LoadU(d, X + (p * a + q) * xs + t);
+      apply(col, res);
+      for (std::size_t i = 0; i < o; ++i) z[i][q] = res[i];
+    }
+    for (std::size_t i = 0; i < o; ++i) {  // rows: Y[i][.] = z[i][.] T^T
+      apply(z[i], res);
+      for (std::size_t j = 0; j < o; ++j) hn::StoreU(res[j], d, Y + (i * o + j) * ys + t);
+    }
+  }
+}
+
+// Patches of `lanes` consecutive tiles (origins m samples apart along staged rows), one vector
+// per patch element: deinterleaving loads, so no sample is touched one by one.
+HWY_INLINE void WinogradGather(const float* HWY_RESTRICT in, std::size_t in_stride, std::size_t m,
+                               std::size_t alpha, float* HWY_RESTRICT patch, std::size_t np) {
+  const hn::ScalableTag<float> d;
+  using Vec = hn::Vec<decltype(d)>;
+  const std::size_t L = hn::Lanes(d);
+  for (std::size_t i = 0; i < alpha; ++i) {
+    const float* row = in + i * in_stride;
+    float* out = patch + i * alpha * np;
+    if (m == 2) {
+      for (std::size_t j = 0; j < alpha; j += 2) {
+        Vec a, b;
+        hn::LoadInterleaved2(d, row + j, a, b);
+        hn::StoreU(a, d, out + j * np);
+        if (j + 1 < alpha) hn::StoreU(b, d, out + (j + 1) * np);
+      }
+    } else if (m == 4) {
+      for (std::size_t j = 0; j < alpha; j += 4) {
+        Vec v[4];
+        hn::LoadInterleaved4(d, row + j, v[0], v[1], v[2], v[3]);
+        for (std::size_t k = 0; k < 4 && j + k < alpha; ++k) hn::StoreU(v[k], d, out + (j + k) * np);
+      }
+    } else {
+      for (std::size_t j = 0; j < alpha; ++j)
+        for (std::size_t l = 0; l < L; ++l) out[j * np + l] = row[l * m + j];
+    }
+  }
+}
+
+// Output tiles back to rows: out[i * out_stride + l * m + j] = epilogue(y[(i * m + j) * np + l])
+// for i < rows, l * m + j < cols (interleaving stores; a partial row through a buffer).
+HWY_INLINE void WinogradScatter(const float* HWY_RESTRICT y, std::size_t np, std::size_t m,
+                                float scale, float offset, float lo, float hi,
+                                float* HWY_RESTRICT out, std::ptrdiff_t out_stride,
+                                std::size_t rows, std::size_t cols) {
+  using D = hn::ScalableTag<float>;
+  const D d;
+  using Vec = hn::Vec<D>;
+  const std::size_t L = hn::Lanes(d);
+  const DwEpilogue<D> epi{hn::Set(d, scale), hn::Set(d, offset), hn::Set(d, lo), hn::Set(d, hi)};
+  HWY_ALIGN float tmp[4 * hn::MaxLanes(d)];
+  for (std::size_t i = 0; i < rows; ++i) {
+    float* o = out + std::ptrdiff_t(i) * out_stride;
+    const bool full = cols == m * L;
+    float* dst = full ? o : tmp;
+    Vec v[4];
+    for (std::size_t j = 0; j < m && j < 4; ++j) v[j] = epi(hn::LoadU(d, y + (i * m + j) * np));
+    if (m == 2) {
+      hn::StoreInterleaved2(v[0], v[1], d, dst);
+    } else if (m == 4) {
+      hn::StoreInterleaved4(v[0], v[1], v[2], v[3], d, dst);
+    } else {
+      for (std::size_t l = 0; l < L; ++l)
+        for (std::size_t j = 0; j < m; ++j) {
+          const float e = y[(i * m + j) * np + l] * scale + offset;
+          tmp[l * m + j] = e < lo ? lo : (e > hi ? hi : e);
+        }
+      dst = tmp;
+    }
+    if (dst == tmp)
+      for (std::size_t k = 0; k < cols; ++k) o[k] = tmp[k];
+  }
+}
+
 #if HWY_TARGET <= HWY_AVX3
 // 16x16 transpose in registers: r[i] holds pixel i's 16 channels on entry, channel i's 16 pixels
 // on exit (32-bit interleave, 64-bit interleave, then two 128-bit block shuffles).

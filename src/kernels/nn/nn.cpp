@@ -23,6 +23,21 @@ namespace convkit::kernels::HWY_NAMESPACE {
             size_t ys, size_t T) {                                                           \
     WinogradTransform(L, a, b, X, xs, Y, ys, T);                                             \
   }
+#define CONVKIT_NN_WINOGRAD_FIXED(name)                                                      \
+  void name(bool input, size_t m, const float* X, size_t xs, float* Y, size_t ys, size_t T) { \
+    if (input) WinogradFixed<true>(m, X, xs, Y, ys, T);                                      \
+    else WinogradFixed<false>(m, X, xs, Y, ys, T);                                           \
+  }
+#define CONVKIT_NN_WINOGRAD_GATHER(name)                                                     \
+  void name(const float* in, size_t in_stride, size_t m, size_t alpha, float* patch,         \
+            size_t np) {                                                                     \
+    WinogradGather(in, in_stride, m, alpha, patch, np);                                      \
+  }
+#define CONVKIT_NN_WINOGRAD_SCATTER(name)                                                    \
+  void name(const float* y, size_t np, size_t m, float scale, float offset, float lo,        \
+            float hi, float* out, std::ptrdiff_t out_stride, size_t rows, size_t cols) {     \
+    WinogradScatter(y, np, m, scale, offset, lo, hi, out, out_stride, rows, cols);           \
+  }
 #define CONVKIT_NN_COPY(name)                                                                \
   void name(const float* src, std::ptrdiff_t src_stride, size_t rows, size_t n, float* dst,  \
             size_t dst_stride) {                                                             \
@@ -47,6 +62,9 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
 #undef CONVKIT_NN_WINOGRAD
+#undef CONVKIT_NN_WINOGRAD_FIXED
+#undef CONVKIT_NN_WINOGRAD_GATHER
+#undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 }  // namespace convkit::kernels::HWY_NAMESPACE
@@ -76,6 +94,28 @@ namespace convkit::kernels {
             float* Y, std::size_t ys, std::size_t T) {                                       \
     select_isa();                                                                            \
     HWY_DYNAMIC_DISPATCH(name)(L, a, b, X, xs, Y, ys, T);                                    \
+  }
+#define CONVKIT_NN_WINOGRAD_FIXED(name)                                                      \
+  HWY_EXPORT(name);                                                                          \
+  void name(bool input, std::size_t m, const float* X, std::size_t xs, float* Y,              \
+            std::size_t ys, std::size_t T) {                                                 \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(input, m, X, xs, Y, ys, T);                                   \
+  }
+#define CONVKIT_NN_WINOGRAD_GATHER(name)                                                     \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* in, std::size_t in_stride, std::size_t m, std::size_t alpha,         \
+            float* patch, std::size_t np) {                                                  \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(in, in_stride, m, alpha, patch, np);                          \
+  }
+#define CONVKIT_NN_WINOGRAD_SCATTER(name)                                                    \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* y, std::size_t np, std::size_t m, float scale, float offset,         \
+            float lo, float hi, float* out, std::ptrdiff_t out_stride, std::size_t rows,      \
+            std::size_t cols) {                                                              \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(y, np, m, scale, offset, lo, hi, out, out_stride, rows, cols); \
   }
 #define CONVKIT_NN_COPY(name)                                                                \
   HWY_EXPORT(name);                                                                          \
@@ -115,6 +155,9 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
 #undef CONVKIT_NN_WINOGRAD
+#undef CONVKIT_NN_WINOGRAD_FIXED
+#undef CONVKIT_NN_WINOGRAD_GATHER
+#undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
 }  // namespace convkit::kernels
