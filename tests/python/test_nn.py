@@ -113,13 +113,17 @@ def reference(x, w, b=None, stride=1, padding=0, dilation=1, groups=1, padding_m
     return torch_activation(y, activation).numpy()
 
 
-def assert_close(got, want, dtype, what=""):
+# Winograd F(4x4, 3x3) runs only on request: its documented bound (README) is 2e-4 relative.
+WINOGRAD_4X4_TOLERANCE = 2e-4
+
+
+def assert_close(got, want, dtype, what="", tolerance=None):
     assert got.dtype == np.dtype(dtype), (got.dtype, dtype)
     assert got.shape == want.shape, (got.shape, want.shape, what)
+    tol = tolerance if tolerance is not None else TOLERANCE[np.dtype(dtype).type]
     diff = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
     scale = max(1.0, float(np.max(np.abs(want))) if want.size else 0.0)
-    assert diff <= TOLERANCE[np.dtype(dtype).type] * scale, \
-        f"max|diff| {diff:.3g} > {TOLERANCE[np.dtype(dtype).type]:g} * {scale:.3g}: {what}"
+    assert diff <= tol * scale, f"max|diff| {diff:.3g} > {tol:g} * {scale:.3g}: {what}"
 
 
 def to_layout(x_nchw, layout, contiguous=True):
@@ -268,7 +272,9 @@ def test_every_accepting_algorithm_matches_torch(seed):
     assert layer.plan_algorithm(xs) in names and "reference" in names
     for name in names:
         got = nn.conv2d(xs, wt, b, **options(case), layout=case["layout"], algorithm=name)
-        assert_close(from_layout(got, case["layout"]), want, dtype, f"{name}: {describe(case)}")
+        tol = WINOGRAD_4X4_TOLERANCE if name == "winograd-4x4" else None
+        assert_close(from_layout(got, case["layout"]), want, dtype, f"{name}: {describe(case)}",
+                     tol)
 
 
 def test_random_cases_cover_the_spec():
@@ -623,3 +629,22 @@ def test_residual_is_added_before_the_activation(layout, kernel, groups):
     np.testing.assert_allclose(layer(to(x), residual=to(res)), to(want), rtol=0, atol=1e-5)
     with pytest.raises(ValueError, match="residual"):
         layer(to(x), residual=np.zeros((1, 1, 1, 1), np.float32))
+
+
+@needs_torch
+@pytest.mark.parametrize("algorithm,tolerance", [("winograd", None),
+                                                 ("winograd-4x4", WINOGRAD_4X4_TOLERANCE),
+                                                 ("direct-blocked", None)])
+@pytest.mark.parametrize("c,k,size,batch", [(3, 8, 9, 1), (17, 70, 23, 2), (64, 64, 30, 1)])
+def test_winograd_matches_torch_within_its_bound(algorithm, tolerance, c, k, size, batch):
+    """3x3 stride-1 layers (odd sizes, ragged tiles, channels off the SIMD width) against
+    PyTorch: F(2x2) within the direct path's 1e-5, F(4x4) within its documented 2e-4."""
+    rng = np.random.default_rng(c * 100 + k)
+    x = rng.standard_normal((batch, c, size, size + 3)).astype(np.float32)
+    w = (rng.standard_normal((k, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = rng.standard_normal(k).astype(np.float32)
+    want = torch.nn.functional.conv2d(torch.from_numpy(x.astype(np.float64)),
+                                      torch.from_numpy(w.astype(np.float64)),
+                                      torch.from_numpy(b.astype(np.float64)), padding=1).numpy()
+    got = nn.conv2d(x, w, b, padding=1, activation=None, algorithm=algorithm)
+    assert_close(got, want, np.float32, algorithm, tolerance)
