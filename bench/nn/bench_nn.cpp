@@ -31,8 +31,10 @@
 //    weights; whatever implementation it picks for plain formats, only execute + wait is timed.
 // Every output buffer, and oneDNN's scratchpad (scratchpad_mode::user), is allocated (and
 // written) once, before the timed runs, and reused.
-// Per round the three run back to back (convkit, oneDNN blocked, oneDNN NCHW) so that all see
-// the same machine noise; two warm-up rounds first. malloc keeps freed memory mapped (mallopt,
+// Each library runs its repeats back to back after a warm-up call (convkit, then oneDNN blocked,
+// then oneDNN NCHW), as peers_torch.py times PyTorch: alternating call by call would hand every
+// library caches just filled by another one (a layer's weights and activations are ~1-2 MB,
+// the L2 is 1 MB), which is not how a network runs its layers either. malloc keeps freed memory mapped (mallopt,
 // as peers_torch.py does for PyTorch), and the minor page faults during the timed calls
 // (getrusage) are reported per call, to show that no timing includes fresh-page faults.
 //
@@ -382,27 +384,19 @@ bool run_case(const Case& cs, int threads, int repeats, const std::string& npy_d
 
   std::vector<double> t_ck, t_blk, t_pln;
   long f_ck = 0, f_blk = 0, f_pln = 0;
-  for (int i = 0; i < repeats; ++i) {
-    long f0 = minor_faults();
-    auto t0 = Clock::now();
-    layer.forward(xv, y.view());
-    t_ck.push_back(ms_since(t0));
-    f_ck += minor_faults() - f0;
-    if (blk.ok()) {
-      f0 = minor_faults();
-      t0 = Clock::now();
-      blk.run(strm);
-      t_blk.push_back(ms_since(t0));
-      f_blk += minor_faults() - f0;
+  auto timed = [&](auto&& call, std::vector<double>& t, long& faults) {
+    call();  // warm-up: this library's data back in cache
+    for (int i = 0; i < repeats; ++i) {
+      const long f0 = minor_faults();
+      const auto t0 = Clock::now();
+      call();
+      t.push_back(ms_since(t0));
+      faults += minor_faults() - f0;
     }
-    if (pln.ok()) {
-      f0 = minor_faults();
-      t0 = Clock::now();
-      pln.run(strm);
-      t_pln.push_back(ms_since(t0));
-      f_pln += minor_faults() - f0;
-    }
-  }
+  };
+  timed([&] { layer.forward(xv, y.view()); }, t_ck, f_ck);
+  if (blk.ok()) timed([&] { blk.run(strm); }, t_blk, f_blk);
+  if (pln.ok()) timed([&] { pln.run(strm); }, t_pln, f_pln);
 
   if (!npy_dir.empty()) {
     const std::string base = npy_dir + "/" + cs.id;

@@ -88,11 +88,11 @@ class Gemm1x1Impl final : public AlgorithmImpl {
     const std::int64_t is1 = src.stride(1), is2 = src.stride(2), is3 = src.stride(3);
     const bool plain = p.stride_h == 1 && p.stride_w == 1 && p.pad_top == 0 && p.pad_left == 0 &&
                        p.pad_bottom == 0 && p.pad_right == 0 && is3 == 1 && is2 == p.w;
-    if (plain) {  // the panel is a contiguous run of every input plane
-      for (std::int64_t c = 0; c < cg_; ++c) {
-        std::memcpy(b + c * np_, in + c * is1 + t0, std::size_t(np) * sizeof(float));
-        std::fill(b + c * np_ + np, b + (c + 1) * np_, 0.0f);
-      }
+    if (plain) {  // the panel is a contiguous run of every input plane: one block copy
+      kernels::f32_copy_block(in + t0, is1, std::size_t(cg_), std::size_t(np), b,
+                              std::size_t(np_));
+      if (np < np_)
+        for (std::int64_t c = 0; c < cg_; ++c) std::fill(b + c * np_ + np, b + (c + 1) * np_, 0.0f);
       return;
     }
     for (std::int64_t t = 0; t < np; ++t) {
