@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <string>
 
+#include "report_util.h"
+
 #include <opencv2/core/utility.hpp>
 
 namespace bench {
@@ -15,17 +17,6 @@ inline std::string opencv_parallel_framework() {
   if (at == std::string::npos) return "unknown";
   const std::size_t b = info.find_first_not_of(' ', at + 19);
   return info.substr(b, info.find('\n', b) - b);
-}
-
-// A flag's value as an integer in [1, 100000], or exit 2 with a one-line message.
-inline int parse_positive(const char* flag, const char* value) {
-  char* end = nullptr;
-  const long v = value ? std::strtol(value, &end, 10) : 0;
-  if (!value || *end != '\0' || v < 1 || v > 100000) {
-    std::fprintf(stderr, "%s: expected a positive integer, got '%s'\n", flag, value ? value : "");
-    std::exit(2);
-  }
-  return int(v);
 }
 
 }  // namespace bench

@@ -15,6 +15,10 @@ import json
 import math
 import re
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from report import fmt_ms, fmt_ratio, geomean, ratio  # noqa: E402
 
 
 def read_jsonl(path):
@@ -52,33 +56,6 @@ def parse_peak(path):
             elif name.startswith("read"):
                 peak["read"] = (one, two)
     return peak
-
-
-def fmt_ms(ms):
-    if ms is None or (isinstance(ms, float) and math.isnan(ms)):
-        return "—"
-    if ms < 10:
-        return f"{ms:.3f}"
-    if ms < 100:
-        return f"{ms:.2f}"
-    return f"{ms:.1f}"
-
-
-def ratio(peer, ck):
-    if peer is None or ck is None or not ck or math.isnan(ck):
-        return None
-    return peer / ck
-
-
-def fmt_ratio(r):
-    return "—" if r is None else f"{r:.2f}"
-
-
-def geomean(values):
-    values = [v for v in values if v is not None and v > 0]
-    if not values:
-        return None
-    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def short_cv(fn):

@@ -63,8 +63,14 @@
 
 #include "convkit/convkit.h"
 #include "convkit/nn.h"
+#include "../compare/report_util.h"
 
 namespace {
+
+using bench::json_escape;
+using bench::median;
+using bench::num;
+using bench::parse_positive;
 
 using Clock = std::chrono::steady_clock;
 constexpr double kTolerance = 1e-4;
@@ -73,51 +79,10 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return NAN;
-  std::sort(v.begin(), v.end());
-  const std::size_t m = v.size() / 2;
-  return v.size() % 2 ? v[m] : 0.5 * (v[m - 1] + v[m]);
-}
-
 long minor_faults() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_minflt;
-}
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::string num(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
-int parse_positive(const char* flag, const char* value) {
-  char* end = nullptr;
-  const long v = value ? std::strtol(value, &end, 10) : 0;
-  if (!value || *end != '\0' || v < 1 || v > 100000) {
-    std::fprintf(stderr, "%s: expected a positive integer, got '%s'\n", flag, value ? value : "");
-    std::exit(2);
-  }
-  return int(v);
 }
 
 // A little-endian f32 C-order .npy (format 1.0), header padded to a multiple of 64 bytes.

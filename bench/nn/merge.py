@@ -18,6 +18,10 @@ import json
 import math
 import re
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from report import fmt_ms, fmt_ratio, geomean, ratio  # noqa: E402
 
 
 def read_jsonl(path):
@@ -59,39 +63,12 @@ def best_peak(peak, threads):
     return name, peak["fma"][name][col]
 
 
-def fmt_ms(ms):
-    if ms is None or (isinstance(ms, float) and math.isnan(ms)):
-        return "—"
-    if ms < 10:
-        return f"{ms:.3f}"
-    if ms < 100:
-        return f"{ms:.2f}"
-    return f"{ms:.1f}"
-
-
-def ratio(peer_ms, ck_ms):
-    if peer_ms is None or ck_ms is None or not ck_ms or math.isnan(ck_ms):
-        return None
-    return peer_ms / ck_ms
-
-
-def fmt_ratio(r):
-    return "—" if r is None else f"{r:.2f}"
-
-
 def rate(flops, ms, peak):
     """ 'GFLOP/s (% of peak)' for flops done in ms."""
     if ms is None or not ms or flops is None:
         return "—"
     gf = flops / (ms * 1e-3) * 1e-9
     return f"{gf:.1f} ({100 * gf / peak:.0f}%)" if peak else f"{gf:.1f}"
-
-
-def geomean(values):
-    values = [v for v in values if v is not None and v > 0]
-    if not values:
-        return None
-    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def lib_ms(row, key):
