@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "algorithms/border.h"
@@ -104,41 +105,41 @@ class DirectBlockedImpl final : public AlgorithmImpl {
 
   // Bands of output rows x chunks of channel blocks: enough items for an even static split,
   // bands tall enough that the overlap rows the kernel height re-stages stay cheap.
+  // Bands of output rows x chunks of output-channel blocks, from a small cost model of the
+  // busiest thread: its items' register tiles (a partial tile costs a whole one), the staging
+  // of each item's input rows (a scalar transpose, repeated per channel chunk and for the rows
+  // bands share), and a fixed cost per item. Shorter bands and more chunks balance the threads;
+  // taller bands stage fewer rows twice.
   void choose_split() {
     const ConvProblem& p = p_;
     const double macs = double(p.n * p.k * P_ * Q_) * double(cg_ * p.r * p.s);
     threads_ = std::max(1, threads_for(std::int64_t(macs / 1e5), 1));
-    // At least 192 pixels per band, and tall enough that the rows staged twice (the kernel's
-    // overlap between bands) stay under half of the band's own.
-    const std::int64_t overlap = std::max<std::int64_t>((p.r - 1) * p.dilation_h + 1 - p.stride_h, 0);
-    band_rows_ = std::max((192 + Q_ - 1) / Q_, (2 * overlap + p.stride_h - 1) / p.stride_h);
-    band_rows_ = std::clamp<std::int64_t>(band_rows_, 1, P_);
     const std::int64_t ng = p.n * p.groups;
-    auto bands = [&] { return (P_ + band_rows_ - 1) / band_rows_; };
-    auto imbalance = [&](std::int64_t it) {
-      const std::int64_t per = (it + threads_ - 1) / threads_;
-      return double(per * threads_) / double(it);
-    };
-    // Work for every thread: channel chunks first (they only re-stage the band's input), then
-    // shorter bands (they re-stage overlap rows and leave partial tiles).
-    kchunks_ = 1;
-    while (kchunks_ < kblocks_ && ng * bands() * kchunks_ < 4 * threads_) ++kchunks_;
-    while (band_rows_ > 1 && ng * bands() * kchunks_ < 2 * threads_) band_rows_ = (band_rows_ + 1) / 2;
-    // An even split: taller bands when that divides the work (ResNet conv1: 23 bands of 5 rows
-    // leave a thread idle for 1/23 of the run; 16 bands of 7 do not).
-    if (imbalance(ng * bands() * kchunks_) > 1.02) {
-      const std::int64_t from = band_rows_;
-      for (std::int64_t b = from + 1; b <= std::min(P_, 2 * from); ++b) {
-        const std::int64_t it = ng * ((P_ + b - 1) / b) * kchunks_;
-        if (it >= 2 * threads_ && imbalance(it) <= 1.02) {
-          band_rows_ = b;
-          break;
-        }
+    const std::int64_t tq = v_ >= 4 ? 6 : 8;  // pixels per register tile (kernels/nn)
+    const double fma_per_px = double(kb_) * double(cg_ * p.r * p.s) / double(shape_.lanes);
+    double best = std::numeric_limits<double>::infinity();
+    band_rows_ = 1, kchunks_ = 1;
+    for (std::int64_t nb = 1; nb <= P_; ++nb) {
+      const std::int64_t b = (P_ + nb - 1) / nb;
+      if ((P_ + b - 1) / b != nb) continue;  // the same bands as a smaller count
+      const std::int64_t rows = (b - 1) * p.stride_h + (p.r - 1) * p.dilation_h + 1;
+      const double stage_bytes = double(rows * ext_w_ * cg_) * sizeof(float);
+      // The band's tile buffer is written by the kernel and read back by the store: it has to
+      // stay in L2 (ResNet conv1 in one band: 3 MiB of tiles, 10% slower).
+      const double tile_bytes = double(b * Q_ * kb_) * sizeof(float);
+      if (b > 1 && (tile_bytes > double(192 << 10) || stage_bytes > double(4 << 20))) continue;
+      const double tiles = double((b * Q_ + tq - 1) / tq);
+      const double staging = 1.5 * double(rows * ext_w_ * cg_);
+      for (std::int64_t kc = 1; kc <= kblocks_; ++kc) {
+        const std::int64_t items = ng * nb * kc;
+        const double per_thread = double((items + threads_ - 1) / threads_);
+        const double blocks = double((kblocks_ + kc - 1) / kc);
+        const double item = tiles * double(tq) * fma_per_px * blocks / 2.0 + staging + 2000.0;
+        const double cost = per_thread * item;
+        if (cost < best * 0.999) best = cost, band_rows_ = b, kchunks_ = kc;
       }
     }
-    const std::int64_t base = ng * bands();
-    while (kchunks_ < kblocks_ && imbalance(base * kchunks_) > 1.1) ++kchunks_;
-    items_ = base * kchunks_;
+    items_ = ng * ((P_ + band_rows_ - 1) / band_rows_) * kchunks_;
   }
 
   void stage_rows(ConstTensorView src, std::int64_t n, std::int64_t g, std::int64_t y_lo,
