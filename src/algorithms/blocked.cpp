@@ -257,6 +257,19 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     const std::int64_t rs1 = r ? res.stride(1) : 0, rs2 = r ? res.stride(2) : 0,
                        rs3 = r ? res.stride(3) : 1;
     const float scale = float(p.scale);
+    if (os3 == 1 && rs3 == 1 && os2 == Q_ && (!r || rs2 == Q_)) {
+      // Whole NCHW planes: the band is one contiguous run per channel, one call.
+      float* o = out + k0 * os1 + p0 * os2;
+      const std::int64_t npx = (p1 - p0) * Q_;
+      kernels::f32_tile_store(tile, std::size_t(kb_), std::size_t(kn), std::size_t(npx), scale,
+                              off_.data() + k0, bounds_.lo, bounds_.hi, o, os1,
+                              r ? r + k0 * rs1 + p0 * rs2 : nullptr, rs1);
+      if (!bounds_.fused)
+        for (std::int64_t j = 0; j < kn; ++j)
+          for (std::int64_t t = 0; t < npx; ++t)
+            o[j * os1 + t] = float(apply_activation(double(o[j * os1 + t]), p));
+      return;
+    }
     if (os3 == 1 && rs3 == 1) {  // NCHW rows: the tile transposed a block at a time
       for (std::int64_t pp = p0; pp < p1; ++pp) {
         float* o = out + k0 * os1 + pp * os2;
