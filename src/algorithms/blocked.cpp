@@ -62,6 +62,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     for (std::int64_t k = 0; k < p.k; ++k) off_[std::size_t(k)] = nn_common::channel_offset(p, *filter_, k);
     ext_w_ = (Q_ - 1) * p.stride_w + (p.s - 1) * p.dilation_w + 1;
     bounds_ = nn_common::bounds_of(p);
+    stream_ = double(p.n * p.k * P_ * Q_) * sizeof(float) >= cost::kStreamOutputBytes;
     // Channels per chunk: one block's weights for a chunk within about 192 KiB of L2.
     const std::int64_t per_channel = p.r * p.s * kb_ * std::int64_t(sizeof(float));
     const std::int64_t chunks = (cg_ * per_channel + kChunkBytes - 1) / kChunkBytes;
@@ -74,7 +75,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     os << "direct-blocked: f32, " << kb_ << " output channels per block (" << v_ << " x "
        << shape_.lanes << " lanes, " << kernels::isa_name() << "), bands of " << band_rows_
        << " output rows, " << kchunks_ << " output-channel chunk(s), input channels in chunks of "
-       << cchunk_ << ", " << items_ << " work items on up to "
+       << cchunk_ << (stream_ ? ", non-temporal stores" : "") << ", " << items_ << " work items on up to "
        << threads_ << " threads";
     return os.str();
   }
@@ -263,7 +264,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
       const std::int64_t npx = (p1 - p0) * Q_;
       kernels::f32_tile_store(tile, std::size_t(kb_), std::size_t(kn), std::size_t(npx), scale,
                               off_.data() + k0, bounds_.lo, bounds_.hi, o, os1,
-                              r ? r + k0 * rs1 + p0 * rs2 : nullptr, rs1);
+                              r ? r + k0 * rs1 + p0 * rs2 : nullptr, rs1, stream_);
       if (!bounds_.fused)
         for (std::int64_t j = 0; j < kn; ++j)
           for (std::int64_t t = 0; t < npx; ++t)
@@ -275,7 +276,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
         float* o = out + k0 * os1 + pp * os2;
         kernels::f32_tile_store(tile + (pp - p0) * Q_ * kb_, std::size_t(kb_), std::size_t(kn),
                                 std::size_t(Q_), scale, off_.data() + k0, bounds_.lo, bounds_.hi,
-                                o, os1, r ? r + k0 * rs1 + pp * rs2 : nullptr, rs1);
+                                o, os1, r ? r + k0 * rs1 + pp * rs2 : nullptr, rs1, false);
         if (!bounds_.fused)
           for (std::int64_t j = 0; j < kn; ++j)
             for (std::int64_t q = 0; q < Q_; ++q)
@@ -306,6 +307,7 @@ class DirectBlockedImpl final : public AlgorithmImpl {
   nn_common::AlignedFloats packed_;
   std::vector<float> off_;
   nn_common::Bounds bounds_;
+  bool stream_ = false;  // non-temporal stores for outputs that cannot stay in cache
 };
 
 }  // namespace

@@ -129,7 +129,8 @@ class DirectImpl final : public AlgorithmImpl {
   // Non-temporal stores once the output is too big to stay in this machine's caches for long
   // (>= 8 MB: a 1080p f32 plane): they skip the read-for-ownership of every output line, ~12%
   // on a 3x3 filter from cold caches, and cost nothing measurable when warm.
-  bool stream_ = double(p_.n * p_.k * p_.out_h() * p_.out_w()) * double(sizeof(Acc)) >= 8e6;
+  bool stream_ = double(p_.n * p_.k * p_.out_h() * p_.out_w()) * double(sizeof(Acc)) >=
+                 cost::kStreamOutputBytes;
 };
 
 }  // namespace

@@ -24,6 +24,9 @@ inline constexpr double kBlockedGflops = 200.0;
 inline constexpr double kGemm1x1Gflops = 200.0;
 /// depthwise f32 multiply-add (SIMD over a row from a padded plane; 7x7 at 1080p: 2.7 ms).
 inline constexpr double kDepthwiseMacMs = 1.0e-8;
+/// Outputs at least this large (bytes) are written with non-temporal stores: they do not fit in
+/// cache, and read-for-ownership of every line would double the write traffic.
+inline constexpr double kStreamOutputBytes = 8e6;
 /// Box filter per output sample: running sums, independent of the kernel size.
 inline constexpr double kBoxSampleMs = 1.0e-6;
 

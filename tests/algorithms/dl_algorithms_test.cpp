@@ -31,8 +31,9 @@ TEST(DirectBlocked, LayerShapesMatchTheReference) {
   struct Case {
     std::int64_t n, c, k, h, r, stride, pad;
   };
+  // The last: an 8.4 MB output, written with non-temporal stores.
   const Case cases[] = {{1, 3, 64, 30, 7, 2, 3},  {2, 64, 64, 14, 3, 1, 1}, {1, 96, 40, 9, 1, 1, 0},
-                        {1, 48, 48, 15, 3, 2, 1}, {1, 128, 128, 5, 3, 1, 1}};
+                        {1, 48, 48, 15, 3, 2, 1}, {1, 128, 128, 5, 3, 1, 1}, {2, 4, 64, 128, 3, 1, 1}};
   test::Rng rng(8);
   for (const Case& c : cases) {
     ConvProblem p;
@@ -43,6 +44,10 @@ TEST(DirectBlocked, LayerShapesMatchTheReference) {
     SCOPED_TRACE(p.to_string());
     EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::direct_blocked, rng),
               test::f32_tolerance(p));
+    const bool big = p.n * p.k * p.out_h() * p.out_w() * 4 >= 8000000;
+    Tensor wt(DType::f32, {p.k, p.c, p.r, p.s}), b(DType::f32, {p.k});
+    const std::string plan = Plan(p, wt, b, {Algorithm::direct_blocked}).explain();
+    EXPECT_EQ(plan.find("non-temporal") != std::string::npos, big) << plan;
   }
 }
 

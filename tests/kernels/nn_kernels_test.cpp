@@ -134,7 +134,7 @@ TEST(NnKernels, TileStoreTransposesWithTheEpilogue) {
     for (auto& v : res) v = float(rng.real(-1, 1));
     const bool with_res = rng.chance(0.5);
     f32_tile_store(tile.data(), kb, kn, n, scale, off.data(), lo, hi, out.data(), os,
-                   with_res ? res.data() : nullptr, os);
+                   with_res ? res.data() : nullptr, os, rng.chance(0.5));
     for (std::size_t j = 0; j < kn; ++j)
       for (std::ptrdiff_t i = 0; i < os; ++i) {
         const float got = out[std::size_t(j * std::size_t(os) + std::size_t(i))];

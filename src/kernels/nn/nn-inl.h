@@ -7,6 +7,7 @@
 #endif
 
 #include <cstddef>
+#include <cstdint>
 
 #include "hwy/highway.h"
 
@@ -494,7 +495,7 @@ HWY_INLINE void Transpose16(__m512* r) {
 HWY_INLINE void TileStore(const float* HWY_RESTRICT tile, std::size_t kb, std::size_t kn,
                           std::size_t n, float scale, const float* HWY_RESTRICT offset, float lo,
                           float hi, float* HWY_RESTRICT out, std::ptrdiff_t out_stride,
-                          const float* HWY_RESTRICT res, std::ptrdiff_t res_stride) {
+                          const float* HWY_RESTRICT res, std::ptrdiff_t res_stride, bool stream) {
   std::size_t i0 = 0;
 #if HWY_TARGET <= HWY_AVX3
   const __m512 vs = _mm512_set1_ps(scale), vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
@@ -513,11 +514,17 @@ HWY_INLINE void TileStore(const float* HWY_RESTRICT tile, std::size_t kb, std::s
           y = _mm512_add_ps(y, _mm512_maskz_loadu_ps(keep, res + std::ptrdiff_t(j0 + j) * res_stride +
                                                               std::ptrdiff_t(i0)));
         y = _mm512_min_ps(vhi, _mm512_max_ps(vlo, y));  // bound first: NaN stays NaN
-        _mm512_mask_storeu_ps(out + std::ptrdiff_t(j0 + j) * out_stride + std::ptrdiff_t(i0), keep, y);
+        float* dst = out + std::ptrdiff_t(j0 + j) * out_stride + std::ptrdiff_t(i0);
+        if (stream && ni == 16 && (reinterpret_cast<std::uintptr_t>(dst) & 63) == 0)
+          _mm512_stream_ps(dst, y);  // a whole line: no read-for-ownership
+        else
+          _mm512_mask_storeu_ps(dst, keep, y);
       }
     }
   }
+  if (stream) _mm_sfence();  // streamed lines visible before the caller's threads join
 #endif
+  (void)stream;
   for (; i0 < n; ++i0)
     for (std::size_t j = 0; j < kn; ++j) {
       float y = tile[i0 * kb + j] * scale + offset[j];

@@ -46,8 +46,9 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #define CONVKIT_NN_STORE(name)                                                               \
   void name(const float* tile, size_t kb, size_t kn, size_t n, float scale,                 \
             const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride,   \
-            const float* res, std::ptrdiff_t res_stride) {                                   \
-    TileStore(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride, res, res_stride);     \
+            const float* res, std::ptrdiff_t res_stride, bool stream) {                      \
+    TileStore(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride, res, res_stride,      \
+              stream);                                                                       \
   }
 #define CONVKIT_NN_DEPTHWISE(name)                                                               \
   void name(const float* in, size_t in_stride, size_t sh, const float* w, size_t R, size_t S,    \
@@ -128,10 +129,10 @@ namespace convkit::kernels {
   HWY_EXPORT(name);                                                                          \
   void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,   \
             const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride,   \
-            const float* res, std::ptrdiff_t res_stride) {                                   \
+            const float* res, std::ptrdiff_t res_stride, bool stream) {                      \
     select_isa();                                                                            \
     HWY_DYNAMIC_DISPATCH(name)(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride, res,  \
-                               res_stride);                                                  \
+                               res_stride, stream);                                          \
   }
 #define CONVKIT_NN_GEMM(name)                                                                \
   HWY_EXPORT(name);                                                                          \

@@ -29,6 +29,7 @@
 //                                     + res[j * res_stride + i], lo), hi)   (res may be null)
 //   for i < n pixels, j < kn channels: a [pixel][kb] tile to channel rows (NCHW output).
 //   - kb is a multiple of 16; tile is readable for 16 rows of kb floats past pixel n - 1.
+//   - stream: whole 64-byte lines go out with non-temporal stores (large outputs).
 // Contract of f32_copy_block(src, src_stride, rows, n, dst, dst_stride):
 //   dst[y * dst_stride + x] = src[y * src_stride + x]   for y < rows, x < n
 //   - reads and writes nothing else (masked tails); src_stride may be negative.
@@ -62,7 +63,7 @@ namespace convkit::kernels {
 #define CONVKIT_NN_STORE(name)                                                                \
   void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,     \
             const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride,    \
-            const float* res, std::ptrdiff_t res_stride);
+            const float* res, std::ptrdiff_t res_stride, bool stream);
 #define CONVKIT_NN_COPY(name)                                                                 \
   void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,      \
             float* dst, std::size_t dst_stride);
