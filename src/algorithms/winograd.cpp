@@ -15,11 +15,8 @@
 #include "algorithms/winograd.h"
 
 #include <algorithm>
-#include <array>
-#include <cmath>
 #include <sstream>
 
-#include "algorithms/border.h"
 #include "algorithms/nn_common.h"
 #include "algorithms/rows.h"
 #include "kernels/dispatch.h"
@@ -32,23 +29,16 @@ namespace {
 
 constexpr std::int64_t kMr = std::int64_t(kernels::kGemmMr);
 
+// The filter transform G of F(m x m, 3 x 3) (alpha x 3); B^T and A^T are written out in the
+// kernels (kernels/nn f32_winograd_fixed).
 struct Matrices {
   std::int64_t m, alpha;
-  std::vector<float> bt;  // alpha x alpha
-  std::vector<float> at;  // m x alpha
-  std::vector<double> g;  // alpha x 3
+  std::vector<double> g;
 };
 
 Matrices matrices(std::int64_t m) {
-  if (m == 2)
-    return {2, 4,
-            {1, 0, -1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, 1, 0, -1},
-            {1, 1, 1, 0, 0, 1, -1, -1},
-            {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1}};
+  if (m == 2) return {2, 4, {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1}};
   return {4, 6,
-          {4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0,
-           0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1},
-          {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1},
           {1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
            1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1}};
 }

@@ -302,33 +302,6 @@ HWY_INLINE void CopyBlock(const float* HWY_RESTRICT src, std::ptrdiff_t src_stri
   }
 }
 
-// Y = L X L^T a vector of tiles at a time: Z = L X (rows), then Y = Z L^T, both in registers.
-HWY_INLINE void WinogradTransform(const float* HWY_RESTRICT L, std::size_t a, std::size_t b,
-                                  const float* HWY_RESTRICT X, std::size_t xs,
-                                  float* HWY_RESTRICT Y, std::size_t ys, std::size_t T) {
-  const hn::ScalableTag<float> d;
-  using Vec = hn::Vec<decltype(d)>;
-  const std::size_t lanes = hn::Lanes(d);
-  for (std::size_t t = 0; t < T; t += lanes) {
-    Vec z[8][8];
-    for (std::size_t i = 0; i < a; ++i)
-      for (std::size_t q = 0; q < b; ++q) {
-        Vec acc = hn::Zero(d);
-        for (std::size_t p = 0; p < b; ++p)
-          if (const float l = L[i * b + p]; l != 0.0f)
-            acc = hn::MulAdd(hn::Set(d, l), hn::LoadU(d, X + (p * b + q) * xs + t), acc);
-        z[i][q] = acc;
-      }
-    for (std::size_t i = 0; i < a; ++i)
-      for (std::size_t j = 0; j < a; ++j) {
-        Vec acc = hn::Zero(d);
-        for (std::size_t q = 0; q < b; ++q)
-          if (const float l = L[j * b + q]; l != 0.0f) acc = hn::MulAdd(hn::Set(d, l), z[i][q], acc);
-        hn::StoreU(acc, d, Y + (i * a + j) * ys + t);
-      }
-  }
-}
-
 // The Winograd matrices written out (B^T for the input, A^T for the output of F(2x2) and
 // F(4x4)): adds and a few small multiples instead of a dense (m+2) x (m+2) product.
 template <class V>

@@ -18,11 +18,6 @@ namespace convkit::kernels::HWY_NAMESPACE {
   void name(size_t* lanes, size_t* max_v, size_t* gemm_nv) { ConvShape(lanes, max_v, gemm_nv); }
 #define CONVKIT_NN_GEMM(name) \
   void name(const float* a, size_t C, size_t MR, const float* b, float* out) { GemmTile(a, C, MR, b, out); }
-#define CONVKIT_NN_WINOGRAD(name)                                                            \
-  void name(const float* L, size_t a, size_t b, const float* X, size_t xs, float* Y,         \
-            size_t ys, size_t T) {                                                           \
-    WinogradTransform(L, a, b, X, xs, Y, ys, T);                                             \
-  }
 #define CONVKIT_NN_WINOGRAD_FIXED(name)                                                      \
   void name(bool input, size_t m, const float* X, size_t xs, float* Y, size_t ys, size_t T) { \
     if (input) WinogradFixed<true>(m, X, xs, Y, ys, T);                                      \
@@ -62,7 +57,6 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
-#undef CONVKIT_NN_WINOGRAD
 #undef CONVKIT_NN_WINOGRAD_FIXED
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
@@ -88,13 +82,6 @@ namespace convkit::kernels {
   void name(std::size_t* lanes, std::size_t* max_v, std::size_t* gemm_nv) {     \
     select_isa();                                                               \
     HWY_DYNAMIC_DISPATCH(name)(lanes, max_v, gemm_nv);                          \
-  }
-#define CONVKIT_NN_WINOGRAD(name)                                                            \
-  HWY_EXPORT(name);                                                                          \
-  void name(const float* L, std::size_t a, std::size_t b, const float* X, std::size_t xs,     \
-            float* Y, std::size_t ys, std::size_t T) {                                       \
-    select_isa();                                                                            \
-    HWY_DYNAMIC_DISPATCH(name)(L, a, b, X, xs, Y, ys, T);                                    \
   }
 #define CONVKIT_NN_WINOGRAD_FIXED(name)                                                      \
   HWY_EXPORT(name);                                                                          \
@@ -155,7 +142,6 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
-#undef CONVKIT_NN_WINOGRAD
 #undef CONVKIT_NN_WINOGRAD_FIXED
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER

@@ -33,20 +33,11 @@
 // Contract of f32_copy_block(src, src_stride, rows, n, dst, dst_stride):
 //   dst[y * dst_stride + x] = src[y * src_stride + x]   for y < rows, x < n
 //   - reads and writes nothing else (masked tails); src_stride may be negative.
-// Contract of f32_winograd_transform(L, a, b, X, xs, Y, ys, T):
-//   Y[(i * a + j) * ys + t] = sum_{p, q < b} L[i * b + p] * X[(p * b + q) * xs + t] * L[j * b + q]
-//   for i, j < a, t < T: the Winograd transforms, every tile (t) in its own lane.
-//   - a, b <= 8; T a multiple of the lanes; zero entries of L cost nothing.
-// Contract of f32_winograd_gather(in, in_stride, m, alpha, patch, np):
-//   patch[(i * alpha + j) * np + l] = in[i * in_stride + l * m + j]   for i, j < alpha, l < lanes
-//   - m is 2 or 4 for the vector path (others scalar); in is readable for lanes * m + 4 floats
-//     per row.
-// Contract of f32_winograd_scatter(y, np, m, scale, offset, lo, hi, out, out_stride, rows, cols):
-//   out[i * out_stride + l * m + j] = min(max(y[(i * m + j) * np + l] * scale + offset, lo), hi)
-//   for i < rows, l * m + j < cols <= lanes * m; m <= 4; writes nothing else.
-// Contract of f32_winograd_fixed(input, m, X, xs, Y, ys, T): f32_winograd_transform with L =
-//   B^T of F(m x m, 3 x 3) (input: a = b = m + 2) or A^T (output: a = m, b = m + 2), m = 2 or 4,
-//   the matrices' zeros and ones written out.
+// Contract of f32_winograd_fixed(input, m, X, xs, Y, ys, T):
+//   Y[(i * a + j) * ys + t] = sum_{p, q < b} L[i][p] * X[(p * b + q) * xs + t] * L[j][q]
+//   for i, j < a, t < T (every tile in its own lane), with L = B^T of F(m x m, 3 x 3) (input:
+//   a = b = m + 2) or A^T (output: a = m, b = m + 2), m = 2 or 4, their zeros and ones written
+//   out as adds; T a multiple of the lanes.
 // Contract of f32_conv_shape(lanes, max_v, gemm_nv): the target's f32 lanes per vector, the
 //   widest V the register file holds with a useful number of output pixels, and the vectors
 //   of pixels in one f32_gemm_tile panel.
@@ -67,9 +58,6 @@ namespace convkit::kernels {
 #define CONVKIT_NN_COPY(name)                                                                 \
   void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,      \
             float* dst, std::size_t dst_stride);
-#define CONVKIT_NN_WINOGRAD(name)                                                             \
-  void name(const float* L, std::size_t a, std::size_t b, const float* X, std::size_t xs,      \
-            float* Y, std::size_t ys, std::size_t T);
 #define CONVKIT_NN_WINOGRAD_GATHER(name)                                                      \
   void name(const float* in, std::size_t in_stride, std::size_t m, std::size_t alpha,          \
             float* patch, std::size_t np);
@@ -91,7 +79,6 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
-#undef CONVKIT_NN_WINOGRAD
 #undef CONVKIT_NN_WINOGRAD_FIXED
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
