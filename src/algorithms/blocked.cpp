@@ -30,11 +30,11 @@ namespace convkit {
 
 namespace {
 
+using nn_common::kernel_shape;
 using nn_common::Shape;
 
 // Weights of one block for one channel chunk: sized to stay in cache across the band's tiles.
-constexpr std::int64_t kChunkBytes = std::int64_t(192) << 10;;
-using nn_common::kernel_shape;
+constexpr std::int64_t kChunkBytes = std::int64_t(192) << 10;
 
 // Output channels per block: as many vectors as the tile holds, but no more than the group needs.
 std::int64_t block_vectors(std::int64_t kg, const Shape& s) {
@@ -104,8 +104,6 @@ class DirectBlockedImpl final : public AlgorithmImpl {
           }
   }
 
-  // Bands of output rows x chunks of channel blocks: enough items for an even static split,
-  // bands tall enough that the overlap rows the kernel height re-stages stay cheap.
   // Bands of output rows x chunks of output-channel blocks, from a small cost model of the
   // busiest thread: its items' register tiles (a partial tile costs a whole one), the staging
   // of each item's input rows (a scalar transpose, repeated per channel chunk and for the rows
@@ -258,30 +256,24 @@ class DirectBlockedImpl final : public AlgorithmImpl {
     const std::int64_t rs1 = r ? res.stride(1) : 0, rs2 = r ? res.stride(2) : 0,
                        rs3 = r ? res.stride(3) : 1;
     const float scale = float(p.scale);
-    if (os3 == 1 && rs3 == 1 && os2 == Q_ && (!r || rs2 == Q_)) {
-      // Whole NCHW planes: the band is one contiguous run per channel, one call.
-      float* o = out + k0 * os1 + p0 * os2;
-      const std::int64_t npx = (p1 - p0) * Q_;
-      kernels::f32_tile_store(tile, std::size_t(kb_), std::size_t(kn), std::size_t(npx), scale,
-                              off_.data() + k0, bounds_.lo, bounds_.hi, o, os1,
-                              r ? r + k0 * rs1 + p0 * rs2 : nullptr, rs1, stream_);
+    // NCHW: the tile transposed a block at a time, channel rows of `len` pixels from `t0`.
+    auto nchw = [&](std::int64_t t0, std::int64_t len, float* o, const float* ro, bool stream) {
+      kernels::f32_tile_store(tile + t0 * kb_, std::size_t(kb_), std::size_t(kn), std::size_t(len),
+                              scale, off_.data() + k0, bounds_.lo, bounds_.hi, o, os1, ro, rs1,
+                              stream);
       if (!bounds_.fused)
         for (std::int64_t j = 0; j < kn; ++j)
-          for (std::int64_t t = 0; t < npx; ++t)
+          for (std::int64_t t = 0; t < len; ++t)
             o[j * os1 + t] = float(apply_activation(double(o[j * os1 + t]), p));
-      return;
-    }
-    if (os3 == 1 && rs3 == 1) {  // NCHW rows: the tile transposed a block at a time
-      for (std::int64_t pp = p0; pp < p1; ++pp) {
-        float* o = out + k0 * os1 + pp * os2;
-        kernels::f32_tile_store(tile + (pp - p0) * Q_ * kb_, std::size_t(kb_), std::size_t(kn),
-                                std::size_t(Q_), scale, off_.data() + k0, bounds_.lo, bounds_.hi,
-                                o, os1, r ? r + k0 * rs1 + pp * rs2 : nullptr, rs1, false);
-        if (!bounds_.fused)
-          for (std::int64_t j = 0; j < kn; ++j)
-            for (std::int64_t q = 0; q < Q_; ++q)
-              o[j * os1 + q] = float(apply_activation(double(o[j * os1 + q]), p));
+    };
+    if (os3 == 1 && rs3 == 1) {
+      const float* rk = r ? r + k0 * rs1 : nullptr;
+      if (os2 == Q_ && (!r || rs2 == Q_)) {  // whole planes: the band is one run per channel
+        nchw(0, (p1 - p0) * Q_, out + k0 * os1 + p0 * os2, rk ? rk + p0 * rs2 : nullptr, stream_);
+        return;
       }
+      for (std::int64_t pp = p0; pp < p1; ++pp)
+        nchw((pp - p0) * Q_, Q_, out + k0 * os1 + pp * os2, rk ? rk + pp * rs2 : nullptr, false);
       return;
     }
     // Other layouts (NHWC: channels contiguous): a tile row per output pixel.
@@ -327,7 +319,8 @@ double direct_blocked_estimate(const ConvProblem& p, const PreparedFilter&) {
   const double staged = double(p.n * p.c) * double(p.out_h() * p.stride_h + p.r) *
                         double(p.out_w() * p.stride_w + p.s);
   return (flops / (cost::kBlockedGflops * 1e6) + staged * 1e-6 +
-          double(p.n * p.k * p.out_h() * p.out_w()) * 0.5e-6) / get_num_threads() + 0.005;
+          double(p.n * p.k * p.out_h() * p.out_w()) * 0.5e-6) / get_num_threads() +
+         cost::kLaunchMs;
 }
 
 std::unique_ptr<AlgorithmImpl> make_direct_blocked(const ConvProblem& p,

@@ -12,11 +12,8 @@
 #include "algorithms/depthwise.h"
 
 #include <algorithm>
-#include <cstring>
-#include <limits>
 #include <sstream>
 
-#include "algorithms/border.h"
 #include "algorithms/nn_common.h"
 #include "algorithms/rows.h"
 #include "kernels/dispatch.h"

@@ -11,7 +11,6 @@
 #include "algorithms/gemm_1x1.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 #include <sstream>
 

@@ -298,7 +298,8 @@ void Plan::execute(ConstTensorView src, TensorView dst, ConstTensorView residual
   const bool same = residual.data() == dst.data() && residual.geometry().strides == dst.geometry().strides;
   Tensor copy_of_res;
   if (rlo < dhi && dlo < rhi && (impl_->residual_after || !same)) {
-    // The pass after the algorithm would read what the algorithm already overwrote.
+    // A pass after the algorithm would read what the algorithm already overwrote, and a fused
+    // epilogue can only read a residual sample in place when it is the very sample it writes.
     copy_of_res = Tensor(residual.dtype(), std::span<const std::int64_t>(residual.geometry().shape.data(), 4));
     copy(residual, copy_of_res);
     residual = copy_of_res.cview();
