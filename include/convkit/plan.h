@@ -8,6 +8,7 @@
 ///   plan.execute(src, dst);                           // run it, as often as you like
 
 #include <complex>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -129,6 +130,18 @@ class Plan {
   /// A per-channel problem (C == K == groups, or C == K == 1) whose kernel is given factored.
   Plan(const ConvProblem& problem, const SeparableKernel& kernel, ConstTensorView bias = {},
        PlanOptions options = {});
+  /// The plan for these arguments from the process-wide plan cache: made on first use, then
+  /// shared (a repeated call costs a lookup). Keyed by the problem, the options and the
+  /// filter's and bias's contents, never their addresses: weights changed in place between two
+  /// calls get a new plan. Every convkit front end plans through this.
+  ///
+  ///   auto plan = convkit::Plan::cached(problem, weights);   // same plan object next time
+  ///   plan->execute(src, dst);
+  static std::shared_ptr<const Plan> cached(const ConvProblem& problem, ConstTensorView filter,
+                                            ConstTensorView bias = {}, PlanOptions options = {});
+  static std::shared_ptr<const Plan> cached(const ConvProblem& problem,
+                                            const SeparableKernel& kernel,
+                                            ConstTensorView bias = {}, PlanOptions options = {});
   ~Plan();
   Plan(Plan&&) noexcept;
   Plan& operator=(Plan&&) noexcept;
@@ -146,9 +159,24 @@ class Plan {
   std::string explain() const;
 
  private:
-  std::string choose(const ConvProblem& problem, const PlanOptions& options);
+  void choose(const ConvProblem& problem, const PlanOptions& options);
   std::unique_ptr<Executor> impl_;
 };
+
+/// The plan cache's state (see Plan::cached).
+struct PlanCacheInfo {
+  std::size_t hits = 0, misses = 0;  ///< lookups since the start (or clear_plan_cache)
+  std::size_t size = 0;              ///< plans held now
+  std::size_t capacity = 0;          ///< at most this many plans (0: caching off)
+  std::size_t bytes = 0;             ///< filter memory the held plans keep (estimate)
+  std::size_t byte_budget = 0;       ///< older plans go when `bytes` exceeds this
+};
+/// At most `plans` cached plans (default 128, or CONVKIT_PLAN_CACHE from the environment);
+/// 0 turns caching off. Shrinking drops the least recently used plans.
+void set_plan_cache_capacity(std::size_t plans);
+PlanCacheInfo plan_cache_info();
+/// Drops every cached plan and zeroes the counters (plans still in use live on).
+void clear_plan_cache();
 
 /// Threads used by convkit (default: OMP_NUM_THREADS, else all cores). 0 restores the default.
 void set_num_threads(int n);

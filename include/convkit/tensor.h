@@ -102,12 +102,18 @@ class TensorView : public ConstTensorView {
   }
 };
 
-/// An owning, contiguous, 64-byte-aligned tensor.
+/// An owning, contiguous, 64-byte-aligned tensor. Its elements start uninitialized (every
+/// convkit function overwrites its whole output, so zeroing would be a wasted pass over memory);
+/// `Tensor::zeros` gives a zero-filled one.
 class Tensor {
  public:
   Tensor() = default;
   Tensor(DType dtype, std::initializer_list<std::int64_t> shape);
   Tensor(DType dtype, std::span<const std::int64_t> shape);
+  static Tensor zeros(DType dtype, std::span<const std::int64_t> shape);
+  static Tensor zeros(DType dtype, std::initializer_list<std::int64_t> shape) {
+    return zeros(dtype, std::span<const std::int64_t>(shape.begin(), shape.size()));
+  }
 
   DType dtype() const { return dtype_; }
   int rank() const { return geo_.rank; }

@@ -87,9 +87,9 @@ void filter2d_into(ConstTensorView src, TensorView dst, ConstTensorView kernel,
   p.rounding = o.rounding;
   if (o.rounding == Rounding::wrap) detail::fail("rounding", "wrap is not an OpenCV rounding");
   if (separable)
-    Plan(p, *separable, {}, o.plan).execute(src4, dst4);
+    Plan::cached(p, *separable, {}, o.plan)->execute(src4, dst4);
   else
-    Plan(p, api::kernel_as_kcrs(kernel, p.k), {}, o.plan).execute(src4, dst4);
+    Plan::cached(p, api::kernel_as_kcrs(kernel, p.k), {}, o.plan)->execute(src4, dst4);
 }
 
 }  // namespace

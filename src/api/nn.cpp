@@ -267,8 +267,8 @@ void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
             const Conv2dOptions& options, TensorView output) {
   const ConvProblem p = functional_problem(input, weight, bias, options);
   check_output(output, out_shape(p, options.layout), input.dtype());
-  Plan plan(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
-  plan.execute(as_nchw(input, options.layout), as_nchw(output, options.layout));
+  const auto plan = Plan::cached(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
+  plan->execute(as_nchw(input, options.layout), as_nchw(output, options.layout));
 }
 
 void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
@@ -277,8 +277,8 @@ void conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bias,
   const auto shape = out_shape(p, options.layout);
   check_output(output, shape, input.dtype());
   check_residual(residual, shape, input.dtype());
-  Plan plan(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
-  plan.execute(as_nchw(input, options.layout), as_nchw(output, options.layout),
+  const auto plan = Plan::cached(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
+  plan->execute(as_nchw(input, options.layout), as_nchw(output, options.layout),
                as_nchw(residual, options.layout));
 }
 
@@ -287,8 +287,8 @@ Tensor conv2d(ConstTensorView input, ConstTensorView weight, ConstTensorView bia
   const ConvProblem p = functional_problem(input, weight, bias, options);
   const auto shape = out_shape(p, options.layout);
   Tensor out(input.dtype(), std::span<const std::int64_t>(shape));
-  Plan plan(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
-  plan.execute(as_nchw(input, options.layout), as_nchw(out.view(), options.layout));
+  const auto plan = Plan::cached(p, weight, has_bias(bias) ? bias : ConstTensorView{}, options.plan);
+  plan->execute(as_nchw(input, options.layout), as_nchw(out.view(), options.layout));
   return out;
 }
 

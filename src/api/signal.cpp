@@ -87,13 +87,13 @@ Tensor run2d(ConstTensorView image, ConstTensorView kernel, bool flip, Pads pads
   p.rounding = Rounding::wrap;  // NumPy semantics: integer math wraps
   const std::int64_t P = p.out_h(), Q = p.out_w();
   Tensor out(out_dtype, {P, Q});
-  Plan plan(p, api::kernel_as_kcrs(kernel), {}, options);
+  const auto plan = Plan::cached(p, api::kernel_as_kcrs(kernel), {}, options);
   TensorView dst = api::view4(out.view(), {1, 1, P, Q}, {0, 0, Q, 1});
   if (flip_output)  // SciPy returns the swapped 'valid' correlation reversed on both axes
     dst = TensorView(static_cast<char*>(out.data()) + (P * Q - 1) * std::int64_t(dtype_size(out_dtype)),
                      out_dtype, std::array<std::int64_t, 4>{1, 1, P, Q},
                      std::array<std::int64_t, 4>{0, 0, -Q, -1});
-  plan.execute(api::view4(image, {1, 1, p.h, p.w}, {0, 0, image.stride(0), image.stride(1)}), dst);
+  plan->execute(api::view4(image, {1, 1, p.h, p.w}, {0, 0, image.stride(0), image.stride(1)}), dst);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <numeric>
 #include <sstream>
+#include <type_traits>
 
 #include "convkit/error.h"
 #include "convkit/plan.h"
@@ -52,7 +53,16 @@ class Executor {
   std::shared_ptr<const PreparedFilter> filter;
   Algorithm algorithm = Algorithm::reference;
   std::unique_ptr<AlgorithmImpl> impl;
-  std::string explanation;
+  /// The planner's table: every candidate with its estimate (< 0: it rejected the problem) and
+  /// the reason it rejected or may only run on request; explain() formats it when asked.
+  struct Candidate {
+    const AlgorithmInfo* info;
+    double estimate;
+    std::string why;
+  };
+  std::vector<Candidate> candidates;
+  const AlgorithmInfo* chosen = nullptr;
+  bool requested = false;
   /// The residual (and the activation after it) is added by a pass after the algorithm.
   bool residual_after = false;
 };
@@ -74,26 +84,43 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
   const std::size_t total = std::size_t(p.k * cg * p.r * p.s);
   if (f->complex) f->wc.resize(total); else f->w.resize(total);
   f->integral = true;
-  const auto es = std::int64_t(dtype_size(filter.dtype()));
-  const char* base = static_cast<const char*>(filter.data());
-  for (std::int64_t k = 0; k < p.k; ++k) {
-    double abs_sum = 0;
-    for (std::int64_t c = 0; c < cg; ++c)
-      for (std::int64_t r = 0; r < p.r; ++r)
-        for (std::int64_t s = 0; s < p.s; ++s) {
-          // Flip here, once, so that every algorithm only correlates.
-          const std::int64_t rr = p.flip ? p.r - 1 - r : r, ss = p.flip ? p.s - 1 - s : s;
-          const char* e = base + (k * filter.stride(0) + c * filter.stride(1) +
-                                  rr * filter.stride(2) + ss * filter.stride(3)) * es;
-          const std::size_t i = std::size_t(((k * cg + c) * p.r + r) * p.s + s);
-          auto v = load_as<std::complex<double>>(e, filter.dtype());
-          if (p.conj) v = std::conj(v);
-          if (f->complex) f->wc[i] = v; else f->w[i] = v.real();
-          if (v.imag() != 0 || v.real() != std::trunc(v.real())) f->integral = false;
-          abs_sum += std::abs(v);
+  // Flip here, once, so that every algorithm only correlates. Real filters are read with their
+  // own type (no complex arithmetic, no hypot per tap): planning a large Conv2d layer is a
+  // conversion loop, not a library call per weight.
+  visit_dtype(filter.dtype(), [&](auto z) {
+    using T = decltype(z);
+    const T* base = static_cast<const T*>(filter.data());
+    const std::int64_t s0 = filter.stride(0), s1 = filter.stride(1);
+    const std::int64_t s2 = p.flip ? -filter.stride(2) : filter.stride(2);
+    const std::int64_t s3 = p.flip ? -filter.stride(3) : filter.stride(3);
+    const std::int64_t origin = p.flip ? (p.r - 1) * filter.stride(2) + (p.s - 1) * filter.stride(3) : 0;
+    std::size_t i = 0;
+    for (std::int64_t k = 0; k < p.k; ++k) {
+      double abs_sum = 0;
+      bool integral = true;
+      for (std::int64_t c = 0; c < cg; ++c)
+        for (std::int64_t r = 0; r < p.r; ++r) {
+          const T* e = base + origin + k * s0 + c * s1 + r * s2;
+          for (std::int64_t s = 0; s < p.s; ++s, ++i) {
+            if constexpr (std::is_same_v<T, std::complex<float>> ||
+                          std::is_same_v<T, std::complex<double>>) {
+              std::complex<double> v(e[s * s3].real(), e[s * s3].imag());
+              if (p.conj) v = std::conj(v);
+              f->wc[i] = v;
+              integral &= v.imag() == 0 && v.real() == std::trunc(v.real());
+              abs_sum += std::abs(v);
+            } else {
+              const double v = double(e[s * s3]);
+              f->w[i] = v;
+              if constexpr (std::is_floating_point_v<T>) integral &= v == std::trunc(v);
+              abs_sum += std::fabs(v);
+            }
+          }
         }
-    f->max_abs_sum = std::max(f->max_abs_sum, abs_sum);
-  }
+      f->integral = f->integral && integral;
+      f->max_abs_sum = std::max(f->max_abs_sum, abs_sum);
+    }
+  });
   if (p.has_bias) {
     if (bias.rank() != 1 || bias.dim(0) != p.k)
       detail::fail("bias", "shape ", bias.geometry().shape_string(), " != (", p.k, ",)");
@@ -147,8 +174,8 @@ Plan::Plan(const ConvProblem& problem, ConstTensorView filter, ConstTensorView b
   problem.validate();
   impl_->problem = problem;
   impl_->filter = prepare_filter(problem, filter, bias);
-  impl_->explanation = choose(problem, options);
-  if (options.explain) *options.explain = impl_->explanation;
+  choose(problem, options);
+  if (options.explain) *options.explain = explain();
 }
 
 Plan::Plan(const ConvProblem& problem, const SeparableKernel& kernel, ConstTensorView bias,
@@ -193,65 +220,72 @@ Plan::Plan(const ConvProblem& problem, const SeparableKernel& kernel, ConstTenso
   f->terms.assign(1, std::move(t));
   f->terms_exact = true;
   impl_->filter = std::move(f);
-  impl_->explanation = choose(dense_problem, options);
-  if (options.explain) *options.explain = impl_->explanation;
+  choose(dense_problem, options);
+  if (options.explain) *options.explain = explain();
 }
 
 // The planner: every algorithm says whether it can run the problem and what it would cost; the
-// cheapest that may be chosen automatically wins (or the one asked for).
-std::string Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
-  std::ostringstream ex;
-  ex << "problem " << problem.to_string() << "\n"
-     << "candidates (estimated ms; the cheapest that accepts wins):\n";
-  const AlgorithmInfo* chosen = nullptr;
+// cheapest that may be chosen automatically wins (or the one asked for). Only the winner is
+// created (packed weights, FFT plans); the table is formatted only if explain() is called.
+void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
+  Executor& ex = *impl_;
+  const bool automatic = options.algorithm == Algorithm::automatic;
   double best = 0;
-  std::vector<std::pair<const AlgorithmInfo*, double>> rows;
   for (const AlgorithmInfo& a : algorithm_list()) {
-    std::string why = a.rejects(problem, *impl_->filter);
+    std::string why = a.rejects(problem, *ex.filter);
     if (!why.empty()) {
       if (options.algorithm == a.id)
         detail::fail("algorithm", a.name, " cannot run ", problem.to_string(), ": ", why);
-      rows.push_back({&a, -1});
+      ex.candidates.push_back({&a, -1, std::move(why)});
       continue;
     }
-    const double est = a.estimate_ms(problem, *impl_->filter);
-    rows.push_back({&a, est});
-    const bool eligible = options.algorithm == Algorithm::automatic
-                              ? a.opt_in_only(problem, *impl_->filter).empty()
-                              : options.algorithm == a.id;
-    if (eligible && (!chosen || est < best)) chosen = &a, best = est;
+    const double est = a.estimate_ms(problem, *ex.filter);
+    std::string opt_in = a.opt_in_only(problem, *ex.filter);
+    const bool eligible = automatic ? opt_in.empty() : options.algorithm == a.id;
+    if (eligible && (!ex.chosen || est < best)) ex.chosen = &a, best = est;
+    ex.candidates.push_back({&a, est, std::move(opt_in)});
   }
-  for (auto [a, est] : rows) {
-    ex << "  " << std::left << std::setw(12) << a->name;
-    if (est < 0) {
-      ex << "rejects: " << a->rejects(problem, *impl_->filter) << "\n";
+  if (!ex.chosen)
+    detail::fail("algorithm", algorithm_name(options.algorithm), " is not available in this build");
+  ex.requested = !automatic;
+  ex.algorithm = ex.chosen->id;
+  if (problem.has_residual) {
+    ex.impl = ex.chosen->create(problem, ex.filter);
+    if (!ex.impl->fuses_residual()) {
+      // The algorithm computes conv + bias only; the residual and the activation follow.
+      ConvProblem pre = problem;
+      pre.has_residual = false, pre.activation = Activation::none;
+      ex.impl = ex.chosen->create(pre, ex.filter);
+      ex.residual_after = true;
+    }
+  } else {
+    ex.impl = ex.chosen->create(problem, ex.filter);
+  }
+}
+
+std::string Plan::explain() const {
+  const Executor& e = *impl_;
+  std::ostringstream ex;
+  ex << "problem " << e.problem.to_string() << "\n"
+     << "candidates (estimated ms; the cheapest that accepts wins):\n";
+  for (const Executor::Candidate& c : e.candidates) {
+    ex << "  " << std::left << std::setw(12) << c.info->name;
+    if (c.estimate < 0) {
+      ex << "rejects: " << c.why << "\n";
       continue;
     }
-    ex << std::right << std::setw(10) << std::fixed << std::setprecision(3) << est << " ms";
+    ex << std::right << std::setw(10) << std::fixed << std::setprecision(3) << c.estimate << " ms";
     ex.unsetf(std::ios::floatfield);
-    if (a == chosen) {
-      ex << "  <- chosen" << (options.algorithm == a->id ? " (requested)" : "");
-    } else if (std::string why = a->opt_in_only(problem, *impl_->filter);
-               !why.empty() && options.algorithm == Algorithm::automatic) {
-      ex << "  (only on request: " << why << ")";
-    }
+    if (c.info == e.chosen)
+      ex << "  <- chosen" << (e.requested ? " (requested)" : "");
+    else if (!c.why.empty() && !e.requested)
+      ex << "  (only on request: " << c.why << ")";
     ex << "\n";
   }
-  if (!chosen)
-    detail::fail("algorithm", algorithm_name(options.algorithm), " is not available in this build");
-  impl_->algorithm = chosen->id;
-  impl_->impl = chosen->create(problem, impl_->filter);
-  if (problem.has_residual && !impl_->impl->fuses_residual()) {
-    // The algorithm computes conv + bias only; the residual and the activation follow.
-    ConvProblem pre = problem;
-    pre.has_residual = false, pre.activation = Activation::none;
-    impl_->impl = chosen->create(pre, impl_->filter);
-    impl_->residual_after = true;
-  }
-  ex << "plan: " << impl_->impl->describe();
-  if (problem.has_residual)
-    ex << (impl_->residual_after ? "; residual added in a pass after it"
-                                 : "; residual added in the epilogue");
+  ex << "plan: " << e.impl->describe();
+  if (e.problem.has_residual)
+    ex << (e.residual_after ? "; residual added in a pass after it"
+                            : "; residual added in the epilogue");
   return ex.str();
 }
 
@@ -261,7 +295,6 @@ Plan& Plan::operator=(Plan&&) noexcept = default;
 
 const ConvProblem& Plan::problem() const { return impl_->problem; }
 Algorithm Plan::algorithm() const { return impl_->algorithm; }
-std::string Plan::explain() const { return impl_->explanation; }
 
 namespace {
 

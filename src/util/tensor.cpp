@@ -91,8 +91,13 @@ Tensor::Tensor(DType dtype, std::span<const std::int64_t> shape)
   if (bytes == 0) bytes = 64;
   void* p = std::aligned_alloc(64, bytes);
   if (!p) throw std::bad_alloc();
-  std::memset(p, 0, bytes);
   data_.reset(p);
+}
+
+Tensor Tensor::zeros(DType dtype, std::span<const std::int64_t> shape) {
+  Tensor t(dtype, shape);
+  std::memset(t.data(), 0, std::size_t(t.numel()) * dtype_size(dtype));
+  return t;
 }
 
 void copy(ConstTensorView src, TensorView dst) {
