@@ -88,6 +88,10 @@ struct ImageOptions {
 /// - Borders: constant (0), replicate, reflect, mirror (BORDER_REFLECT_101, default), wrap.
 Tensor gaussian_blur(ConstTensorView src, KSize ksize, double sigma_x, double sigma_y = 0,
                      Border border = Border::mirror, const ImageOptions& options = {});
+/// The same into `dst` (src's shape and dtype), as OpenCV's dst: no copy, no allocation.
+void gaussian_blur(ConstTensorView src, TensorView dst, KSize ksize, double sigma_x,
+                   double sigma_y = 0, Border border = Border::mirror,
+                   const ImageOptions& options = {});
 
 /// `cv::boxFilter(src, dst, ddepth, ksize, anchor, normalize, borderType)`: the sum over a
 /// ksize window (anchor as filter2d), divided by width*height when `normalize`.
@@ -110,6 +114,10 @@ Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize,
 Tensor box_filter(ConstTensorView src, int ddepth, KSize ksize, Anchor anchor = {},
                   bool normalize = true, Border border = Border::mirror,
                   const ImageOptions& options = {});
+/// The same into `dst` (src's shape; its dtype is the output depth).
+void box_filter(ConstTensorView src, TensorView dst, KSize ksize, Anchor anchor = {},
+                bool normalize = true, Border border = Border::mirror,
+                const ImageOptions& options = {});
 
 /// `cv::blur(src, dst, ksize, anchor, borderType)` = box_filter(src, -1, ksize, anchor, true).
 Tensor blur(ConstTensorView src, KSize ksize, Anchor anchor = {}, Border border = Border::mirror,
@@ -125,6 +133,9 @@ Tensor sobel(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, i
              const ImageOptions& options = {});
 Tensor sobel(ConstTensorView src, int ddepth, int dx, int dy, int ksize = 3, double scale = 1,
              double delta = 0, Border border = Border::mirror, const ImageOptions& options = {});
+/// The same into `dst` (src's shape; its dtype is the output depth).
+void sobel(ConstTensorView src, TensorView dst, int dx, int dy, int ksize = 3, double scale = 1,
+           double delta = 0, Border border = Border::mirror, const ImageOptions& options = {});
 
 /// `cv::Scharr(src, dst, ddepth, dx, dy, scale, delta, borderType)` = sobel(..., kFilterScharr):
 /// dx + dy == 1, kernels [-1 0 1] and [3 10 3].
@@ -132,6 +143,8 @@ Tensor scharr(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, 
               double delta = 0, Border border = Border::mirror, const ImageOptions& options = {});
 Tensor scharr(ConstTensorView src, int ddepth, int dx, int dy, double scale = 1, double delta = 0,
               Border border = Border::mirror, const ImageOptions& options = {});
+void scharr(ConstTensorView src, TensorView dst, int dx, int dy, double scale = 1, double delta = 0,
+            Border border = Border::mirror, const ImageOptions& options = {});
 
 /// `cv::Laplacian(src, dst, ddepth, ksize, scale, delta, borderType)`. ksize 1: filter2d with
 /// [0 1 0; 1 -4 1; 0 1 0]; ksize 3: [2 0 2; 0 -8 0; 2 0 2] (= d2/dx2 + d2/dy2 of the 3x3
@@ -142,6 +155,8 @@ Tensor laplacian(ConstTensorView src, std::optional<DType> ddepth, int ksize = 1
                  const ImageOptions& options = {});
 Tensor laplacian(ConstTensorView src, int ddepth, int ksize = 1, double scale = 1, double delta = 0,
                  Border border = Border::mirror, const ImageOptions& options = {});
+void laplacian(ConstTensorView src, TensorView dst, int ksize = 1, double scale = 1,
+               double delta = 0, Border border = Border::mirror, const ImageOptions& options = {});
 
 /// sqrt(gx^2 + gy^2) with gx = Sobel(src, F, 1, 0, ksize), gy = Sobel(src, F, 0, 1, ksize) and
 /// F = f64 for f64 images, else f32 (the output dtype): `cv2.magnitude(gx, gy)`.

@@ -132,6 +132,8 @@ class Conv2d {
   Size2 kernel_size() const { return kernel_; }
   const Conv2dOptions& options() const { return options_; }
   DType dtype() const { return weight_.dtype(); }
+  /// The layer's own copy of the weights (out x in/groups x kh x kw).
+  ConstTensorView weight() const { return weight_.cview(); }
 
  private:
   std::int64_t in_channels_ = 0, out_channels_ = 0;

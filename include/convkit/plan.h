@@ -107,6 +107,11 @@ Algorithm parse_algorithm(const std::string& name);
 
 struct PlanOptions {
   Algorithm algorithm = Algorithm::automatic;
+  /// Only algorithms that multiply the given taps (direct, box, blocked, exact factorings): no
+  /// approximate low-rank factoring, no FFT, no Winograd transform, unless `algorithm` asks for
+  /// one. Integer-valued data then gives exact integers, as SciPy's direct method does (the
+  /// SciPy front ends set it).
+  bool exact_taps = false;
   /// If set, receives Plan::explain() of the plan a front end (filter2d, convolve2d, ...) made.
   std::string* explain = nullptr;
 };

@@ -5,6 +5,7 @@
 ///   auto out = convkit::signal::convolve2d(img, kernel, convkit::signal::Mode::same,
 ///                                          convkit::signal::Boundary::symm);
 
+#include <array>
 #include <complex>
 
 #include "convkit/plan.h"
@@ -34,6 +35,18 @@ Tensor convolve2d(ConstTensorView in1, ConstTensorView in2, Mode mode = Mode::fu
 Tensor correlate2d(ConstTensorView in1, ConstTensorView in2, Mode mode = Mode::full,
                    Boundary boundary = Boundary::fill, std::complex<double> fillvalue = 0.0,
                    PlanOptions options = {});
+
+/// The same into `out` (the result's shape and dtype, any strides): no allocation.
+void convolve2d(ConstTensorView in1, ConstTensorView in2, TensorView out, Mode mode = Mode::full,
+                Boundary boundary = Boundary::fill, std::complex<double> fillvalue = 0.0,
+                PlanOptions options = {});
+void correlate2d(ConstTensorView in1, ConstTensorView in2, TensorView out, Mode mode = Mode::full,
+                 Boundary boundary = Boundary::fill, std::complex<double> fillvalue = 0.0,
+                 PlanOptions options = {});
+/// The (rows, columns) convolve2d (`convolve` true) or correlate2d return for these operands;
+/// throws like them for operands they refuse.
+std::array<std::int64_t, 2> output_shape2d(ConstTensorView in1, ConstTensorView in2, Mode mode,
+                                           bool convolve = true);
 
 /// `numpy.convolve(a, v, mode)` for 1-D arrays (the shorter operand slides; mode default full).
 Tensor convolve(ConstTensorView a, ConstTensorView v, Mode mode = Mode::full);

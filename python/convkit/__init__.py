@@ -19,18 +19,27 @@ and a native layer: :func:`conv2d` for one call, :func:`plan` for a reusable, ex
 True
 >>> out = p(np.zeros((480, 640), np.float32))   # run it as often as you like
 
-Arrays of any strides are used in place (no copies); results are NumPy arrays that own
-convkit's memory; every computation releases the GIL, so threads run in parallel.
+Arrays of any strides are used in place (no copies); results are NumPy arrays allocated by
+NumPy and written in place; every computation worth it releases the GIL, so threads run in
+parallel.
+
+Every call plans through one process-wide plan cache (keyed by the problem, the options and the
+kernel's contents, so weights changed in place are seen): a repeated call costs a lookup.
+``plan_cache_info()`` reports hits, misses and size, ``clear_plan_cache()`` empties it and
+``set_plan_cache_capacity(n)`` bounds it (0 turns it off; the environment variable
+``CONVKIT_PLAN_CACHE`` sets the initial capacity, default 128).
 """
 
 import importlib
 
 from . import _core
-from ._core import active_isa, get_num_threads, set_num_threads
+from ._core import (active_isa, clear_plan_cache, get_num_threads, plan_cache_info,
+                    set_num_threads, set_plan_cache_capacity)
 
 __version__ = _core.version()
 __all__ = ["conv2d", "plan", "Plan", "set_num_threads", "get_num_threads", "active_isa",
-           "signal", "ndimage", "cv", "dask"]
+           "plan_cache_info", "clear_plan_cache", "set_plan_cache_capacity",
+           "signal", "ndimage", "cv", "dask", "nn"]
 
 _SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn")
 

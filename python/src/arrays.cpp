@@ -133,6 +133,39 @@ nb::object to_numpy(Tensor&& t) {
   return array.cast();
 }
 
+NewArray new_array(DType dtype, std::span<const std::int64_t> shape) {
+  // numpy.empty and the dtype objects, looked up once (the module lives as long as NumPy).
+  static nb::object empty = nb::module_::import_("numpy").attr("empty");
+  static nb::object dtypes[8];
+  nb::object& dt = dtypes[int(dtype)];
+  if (!dt.is_valid()) dt = nb::module_::import_("numpy").attr("dtype")(numpy_name(dtype));
+  nb::object shape_tuple = nb::steal(PyTuple_New(Py_ssize_t(shape.size())));
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    PyTuple_SET_ITEM(shape_tuple.ptr(), Py_ssize_t(i), PyLong_FromLongLong(shape[i]));
+  nb::object array = empty(shape_tuple, dt);
+  // The view by shape alone: numpy.empty's arrays are C-contiguous.
+  void* data = nb::cast<OutArray>(array, false).data();
+  return {std::move(array), TensorView(data, dtype, shape)};
+}
+
+TensorView destination(nb::handle out, const char* name, DType dtype,
+                       std::span<const std::int64_t> shape, OutArray& keep, nb::object& result) {
+  if (auto dst = out_view(out, name, keep)) {
+    if (dst->dtype() != dtype)
+      detail::fail(name, "dtype ", numpy_name(dst->dtype()), " != the result's ", numpy_name(dtype));
+    bool same = dst->rank() == int(shape.size());
+    for (int i = 0; same && i < dst->rank(); ++i) same = dst->dim(i) == shape[std::size_t(i)];
+    if (!same)
+      detail::fail(name, "shape ", dst->geometry().shape_string(), " != the result's shape ",
+                   Geometry::contiguous(shape).shape_string());
+    result = nb::borrow(out);
+    return *dst;
+  }
+  NewArray a = new_array(dtype, shape);
+  result = std::move(a.array);
+  return a.view;
+}
+
 const char* numpy_name(DType t) {
   static constexpr const char* kNames[] = {"uint8",   "uint16",  "int16",     "int32",
                                            "float32", "float64", "complex64", "complex128"};

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,33 @@ std::optional<TensorView> out_view(nb::handle out, const char* name, OutArray& k
 
 /// A NumPy array owning `t` (the Tensor moves into a capsule; no copy).
 nb::object to_numpy(Tensor&& t);
+
+/// A new C-contiguous NumPy array from numpy.empty (NumPy's allocator and huge-page policy, no
+/// zero-fill: the library writes every element) and its view.
+struct NewArray {
+  nb::object array;
+  TensorView view;
+};
+NewArray new_array(DType dtype, std::span<const std::int64_t> shape);
+
+/// `out` (None allowed) as the destination of a result of `dtype` and `shape`: its view when it
+/// is a writable array of exactly that dtype and shape, else ValueError naming `name`; with no
+/// `out`, a new array. `keep` holds the reference; the object to return goes to `result`.
+TensorView destination(nb::handle out, const char* name, DType dtype,
+                       std::span<const std::int64_t> shape, OutArray& keep, nb::object& result);
+
+/// Releases the GIL around a computation of `work` multiply-adds when that is worth two futex
+/// round trips (NumPy's rule: small calls keep it).
+class Unlocked {
+ public:
+  explicit Unlocked(double work) {
+    if (work >= kMinWork) release_.emplace();
+  }
+
+ private:
+  static constexpr double kMinWork = 1 << 14;
+  std::optional<nb::gil_scoped_release> release_;
+};
 
 /// None -> nullopt; 'float32' / np.float32 / np.dtype('float32') -> DType.
 std::optional<DType> optional_dtype(nb::handle h, const char* name);

@@ -6,6 +6,7 @@
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 
+#include <algorithm>
 #include <string>
 
 #include "arrays.h"
@@ -25,6 +26,22 @@ nb::object unlocked(F&& f) {
     t = f();
   }
   return to_numpy(std::move(t));
+}
+
+// An OpenCV-family filter of `src` into `out` (None: a new array of src's shape and `dtype`).
+template <class Run>
+nb::object into(const ConstTensorView& src, DType dtype, nb::handle out, double taps, Run&& run) {
+  OutArray keep;
+  nb::object result;
+  const TensorView dst =
+      destination(out, "out", dtype,
+                  std::span<const std::int64_t>(src.geometry().shape.data(), std::size_t(src.rank())),
+                  keep, result);
+  {
+    Unlocked unlocked(double(src.numel()) * taps);
+    run(dst);
+  }
+  return result;
 }
 
 ImageOptions image_options(const std::string& layout, const std::string& algorithm) {
@@ -56,81 +73,97 @@ void bind_filters(nb::module_& m) {
   m.def(
       "gaussian_blur",
       [](const InArray& src, nb::handle ksize, double sigma_x, double sigma_y,
-         const std::string& border, const std::string& layout, const std::string& algorithm) {
+         const std::string& border, const std::string& layout, const std::string& algorithm,
+         nb::handle out) {
         const ConstTensorView s = view_of(src, "src");
         const KSize k = ksize_of(ksize);
         const Border b = parse_border(border);
         const ImageOptions o = image_options(layout, algorithm);
-        return unlocked([&] { return gaussian_blur(s, k, sigma_x, sigma_y, b, o); });
+        return into(s, s.dtype(), out, 2.0 * (k.width + k.height), [&](TensorView d) {
+          gaussian_blur(s, d, k, sigma_x, sigma_y, b, o);
+        });
       },
       "src"_a, "ksize"_a, "sigma_x"_a, "sigma_y"_a = 0.0, "border"_a = "mirror", "layout"_a = "HWC",
-      "algorithm"_a = "auto", "cv2.GaussianBlur; ksize = (width, height), 0 = from sigma.");
+      "algorithm"_a = "auto", "out"_a = nb::none(),
+      "cv2.GaussianBlur; ksize = (width, height), 0 = from sigma.");
   m.def(
       "box_filter",
       [](const InArray& src, nb::handle ddepth, nb::handle ksize, nb::handle anchor, bool normalize,
-         const std::string& border, const std::string& layout, const std::string& algorithm) {
+         const std::string& border, const std::string& layout, const std::string& algorithm,
+         nb::handle out) {
         const ConstTensorView s = view_of(src, "src");
         const auto d = optional_dtype(ddepth, "ddepth");
         const KSize k = ksize_of(ksize);
         const Anchor a = anchor_of(anchor);
         const Border b = parse_border(border);
         const ImageOptions o = image_options(layout, algorithm);
-        return unlocked([&] { return box_filter(s, d, k, a, normalize, b, o); });
+        return into(s, d.value_or(s.dtype()), out, 8.0,
+                    [&](TensorView dst) { box_filter(s, dst, k, a, normalize, b, o); });
       },
       "src"_a, "ddepth"_a.none(), "ksize"_a, "anchor"_a = std::array<int, 2>{-1, -1},
       "normalize"_a = true, "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto",
-      "cv2.boxFilter (OpenCV's integer rounding).");
+      "out"_a = nb::none(), "cv2.boxFilter (OpenCV's integer rounding).");
   m.def(
       "blur",
       [](const InArray& src, nb::handle ksize, nb::handle anchor, const std::string& border,
-         const std::string& layout, const std::string& algorithm) {
+         const std::string& layout, const std::string& algorithm, nb::handle out) {
         const ConstTensorView s = view_of(src, "src");
         const KSize k = ksize_of(ksize);
         const Anchor a = anchor_of(anchor);
         const Border b = parse_border(border);
         const ImageOptions o = image_options(layout, algorithm);
-        return unlocked([&] { return blur(s, k, a, b, o); });
+        return into(s, s.dtype(), out, 8.0,
+                    [&](TensorView d) { box_filter(s, d, k, a, true, b, o); });
       },
       "src"_a, "ksize"_a, "anchor"_a = std::array<int, 2>{-1, -1}, "border"_a = "mirror",
-      "layout"_a = "HWC", "algorithm"_a = "auto", "cv2.blur.");
+      "layout"_a = "HWC", "algorithm"_a = "auto", "out"_a = nb::none(), "cv2.blur.");
   m.def(
       "sobel",
       [](const InArray& src, nb::handle ddepth, int dx, int dy, int ksize, double scale,
          double delta, const std::string& border, const std::string& layout,
-         const std::string& algorithm) {
+         const std::string& algorithm, nb::handle out) {
         const ConstTensorView s = view_of(src, "src");
         const auto d = optional_dtype(ddepth, "ddepth");
         const Border b = parse_border(border);
         const ImageOptions o = image_options(layout, algorithm);
-        return unlocked([&] { return sobel(s, d, dx, dy, ksize, scale, delta, b, o); });
+        return into(s, d.value_or(s.dtype()), out, 2.0 * std::max(ksize, 3), [&](TensorView dst) {
+          sobel(s, dst, dx, dy, ksize, scale, delta, b, o);
+        });
       },
       "src"_a, "ddepth"_a.none(), "dx"_a, "dy"_a, "ksize"_a = 3, "scale"_a = 1.0, "delta"_a = 0.0,
-      "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto",
+      "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto", "out"_a = nb::none(),
       "cv2.Sobel (ksize -1: Scharr).");
   m.def(
       "scharr",
       [](const InArray& src, nb::handle ddepth, int dx, int dy, double scale, double delta,
-         const std::string& border, const std::string& layout, const std::string& algorithm) {
+         const std::string& border, const std::string& layout, const std::string& algorithm,
+         nb::handle out) {
         const ConstTensorView s = view_of(src, "src");
         const auto d = optional_dtype(ddepth, "ddepth");
         const Border b = parse_border(border);
         const ImageOptions o = image_options(layout, algorithm);
-        return unlocked([&] { return scharr(s, d, dx, dy, scale, delta, b, o); });
+        return into(s, d.value_or(s.dtype()), out, 6.0, [&](TensorView dst) {
+          scharr(s, dst, dx, dy, scale, delta, b, o);
+        });
       },
       "src"_a, "ddepth"_a.none(), "dx"_a, "dy"_a, "scale"_a = 1.0, "delta"_a = 0.0,
-      "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto", "cv2.Scharr.");
+      "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto", "out"_a = nb::none(),
+      "cv2.Scharr.");
   m.def(
       "laplacian",
       [](const InArray& src, nb::handle ddepth, int ksize, double scale, double delta,
-         const std::string& border, const std::string& layout, const std::string& algorithm) {
+         const std::string& border, const std::string& layout, const std::string& algorithm,
+         nb::handle out) {
         const ConstTensorView s = view_of(src, "src");
         const auto d = optional_dtype(ddepth, "ddepth");
         const Border b = parse_border(border);
         const ImageOptions o = image_options(layout, algorithm);
-        return unlocked([&] { return laplacian(s, d, ksize, scale, delta, b, o); });
+        return into(s, d.value_or(s.dtype()), out, double(std::max(ksize, 3) * std::max(ksize, 3)),
+                    [&](TensorView dst) { laplacian(s, dst, ksize, scale, delta, b, o); });
       },
       "src"_a, "ddepth"_a.none(), "ksize"_a = 1, "scale"_a = 1.0, "delta"_a = 0.0,
-      "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto", "cv2.Laplacian.");
+      "border"_a = "mirror", "layout"_a = "HWC", "algorithm"_a = "auto", "out"_a = nb::none(),
+      "cv2.Laplacian.");
   m.def(
       "gradient_magnitude",
       [](const InArray& src, int ksize, const std::string& border, const std::string& layout,

@@ -26,22 +26,9 @@ namespace {
 
 using namespace nb::literals;
 
-// The result, or its copy into `out` (convolve2d has no into-output form in C++).
-nb::object result_or_out(Tensor&& result, nb::handle out, const char* fn) {
-  OutArray keep;
-  auto dst = out_view(out, "out", keep);
-  if (!dst) return to_numpy(std::move(result));
-  if (dst->rank() != result.rank())
-    detail::fail("out", fn, " returns rank ", result.rank(), ", out has rank ", dst->rank());
-  for (int i = 0; i < result.rank(); ++i)
-    if (dst->dim(i) != result.dim(i))
-      detail::fail("out", "shape ", dst->geometry().shape_string(), " != result shape ",
-                   result.geometry().shape_string());
-  {
-    nb::gil_scoped_release unlocked;
-    copy(result.cview(), *dst);
-  }
-  return nb::borrow(out);
+// Multiply-adds of a 2-D problem: what decides whether releasing the GIL is worth it.
+double work_of(const ConstTensorView& image, const ConstTensorView& kernel) {
+  return double(image.numel()) * double(kernel.numel());
 }
 
 nb::object conv2d_binding(bool flip, const InArray& in1, const InArray& in2,
@@ -52,13 +39,19 @@ nb::object conv2d_binding(bool flip, const InArray& in1, const InArray& in2,
   const signal::Mode md = signal::parse_mode(mode);
   const signal::Boundary bd = signal::parse_boundary(boundary);
   const PlanOptions options = plan_options(algorithm);
-  Tensor result;
+  const auto shape = signal::output_shape2d(a, b, md, flip);
+  OutArray keep;
+  nb::object result;
+  const TensorView dst =
+      destination(out, "out", result_type(a.dtype(), b.dtype()), shape, keep, result);
   {
-    nb::gil_scoped_release unlocked;
-    result = flip ? signal::convolve2d(a, b, md, bd, fillvalue, options)
-                  : signal::correlate2d(a, b, md, bd, fillvalue, options);
+    Unlocked unlocked(work_of(a, b));
+    if (flip)
+      signal::convolve2d(a, b, dst, md, bd, fillvalue, options);
+    else
+      signal::correlate2d(a, b, dst, md, bd, fillvalue, options);
   }
-  return result_or_out(std::move(result), out, flip ? "convolve2d" : "correlate2d");
+  return result;
 }
 
 nb::object conv1d_binding(bool flip, const InArray& a, const InArray& v, const std::string& mode) {
@@ -66,7 +59,7 @@ nb::object conv1d_binding(bool flip, const InArray& a, const InArray& v, const s
   const signal::Mode md = signal::parse_mode(mode);
   Tensor result;
   {
-    nb::gil_scoped_release unlocked;
+    Unlocked unlocked(work_of(x, y));
     result = flip ? signal::convolve(x, y, md) : signal::correlate(x, y, md);
   }
   return to_numpy(std::move(result));
@@ -87,30 +80,35 @@ Filter2dOptions filter_options(std::array<int, 2> anchor, double delta, const st
 }
 
 // filter2d and sep_filter2d: into `out` when given (its dtype is the output depth), else a new
-// array of src's shape with dtype ddepth (None: src's).
+// array of src's shape with dtype ddepth (None: src's). `taps`: the kernel's size.
 template <class Run>
-nb::object filter_binding(const InArray& src, nb::handle ddepth, nb::handle out, Run&& run) {
+nb::object filter_binding(const InArray& src, nb::handle ddepth, nb::handle out, double taps,
+                          Run&& run) {
   const ConstTensorView s = view_of(src, "src");
   const std::optional<DType> depth = optional_dtype(ddepth, "ddepth");
   OutArray keep;
-  if (auto dst = out_view(out, "out", keep)) {
-    if (depth && *depth != dst->dtype())
+  nb::object result;
+  TensorView dst;
+  if (auto given = out_view(out, "out", keep)) {
+    if (depth && *depth != given->dtype())
       detail::fail("ddepth", numpy_name(*depth), " differs from out's dtype ",
-                   numpy_name(dst->dtype()));
-    nb::gil_scoped_release unlocked;
-    run(s, *dst);
+                   numpy_name(given->dtype()));
+    dst = *given;
+    result = nb::borrow(out);
   } else {
     if (s.rank() < 1 || s.rank() > 3)
       detail::fail("src", "must be an HxW or HxWxC image, got rank ", s.rank());
-    Tensor result(depth.value_or(s.dtype()),
-                  std::span<const std::int64_t>(s.geometry().shape.data(), std::size_t(s.rank())));
-    {
-      nb::gil_scoped_release unlocked;
-      run(s, result.view());
-    }
-    return to_numpy(std::move(result));
+    NewArray a = new_array(depth.value_or(s.dtype()),
+                           std::span<const std::int64_t>(s.geometry().shape.data(),
+                                                         std::size_t(s.rank())));
+    dst = a.view;
+    result = std::move(a.array);
   }
-  return nb::borrow(out);
+  {
+    Unlocked unlocked(double(s.numel()) * taps);
+    run(s, dst);
+  }
+  return result;
 }
 
 // A reusable per-channel 2-D plan: the same kernel on every channel of an HW, HWC or CHW image
@@ -120,11 +118,21 @@ class Plan2d {
   Plan2d(const InArray& kernel, nb::handle shape, nb::handle dtype, bool flip,
          std::array<std::int64_t, 4> pads, const std::string& border,
          std::complex<double> border_value, nb::handle out_dtype, const std::string& layout,
-         const std::string& rounding, const std::string& algorithm) {
+         const std::string& rounding, const std::string& algorithm, bool exact) {
     const ConstTensorView k = view_of(kernel, "kernel");
     if (k.rank() != 2) detail::fail("kernel", "must be 2-D, got rank ", k.rank());
     layout_ = parse_layout(layout);
-    for (nb::handle d : shape) shape_.push_back(nb::cast<std::int64_t>(d));
+    if (!nb::isinstance<nb::sequence>(shape) || nb::isinstance<nb::str>(shape))
+      throw nb::type_error("shape: expected a sequence of ints such as image.shape");
+    for (nb::handle d : shape) {
+      std::int64_t v = 0;
+      if (nb::isinstance<nb::bool_>(d) || !nb::try_cast(d, v))
+        throw nb::type_error(("shape: expected a sequence of ints such as image.shape, got an "
+                              "element of type " + std::string(nb::type_name(d.type()).c_str()))
+                                 .c_str());
+      if (v < 1) detail::fail("shape", "every extent must be >= 1, got ", v);
+      shape_.push_back(v);
+    }
     if (shape_.size() != 2 && shape_.size() != 3)
       detail::fail("shape", "must be (H, W) or (H, W, C) / (C, H, W), got ", shape_.size(),
                    " dimensions");
@@ -147,9 +155,10 @@ class Plan2d {
     p.border = parse_border(border);
     p.border_value = border_value;
     p.rounding = parse_rounding(rounding);
-    const PlanOptions options = plan_options(algorithm);
+    PlanOptions options = plan_options(algorithm);
+    options.exact_taps = exact;
     nb::gil_scoped_release unlocked;
-    plan_ = std::make_unique<Plan>(p, api::kernel_as_kcrs(k, p.k), ConstTensorView{}, options);
+    plan_ = Plan::cached(p, api::kernel_as_kcrs(k, p.k), ConstTensorView{}, options);
   }
 
   std::vector<std::int64_t> out_shape() const {
@@ -173,21 +182,13 @@ class Plan2d {
                    numpy_name(p.src_dtype));
     const std::vector<std::int64_t> shape = out_shape();
     OutArray keep;
-    auto dst = out_view(out, "out", keep);
-    Tensor result;
-    if (!dst) {
-      result = Tensor(p.dst_dtype, std::span<const std::int64_t>(shape));
-      dst = result.view();
-    }
-    if (dst->dtype() != p.dst_dtype || dst->rank() != int(shape.size()))
-      detail::fail("out", "must be a ", numpy_name(p.dst_dtype), " array of rank ", shape.size());
-    for (std::size_t i = 0; i < shape.size(); ++i)
-      if (dst->dim(int(i)) != shape[i]) detail::fail("out", "has the wrong shape");
+    nb::object result;
+    const TensorView dst = destination(out, "out", p.dst_dtype, shape, keep, result);
     {
-      nb::gil_scoped_release unlocked;
-      plan_->execute(api::image_as_nchw(src, layout_), api::image_as_nchw(*dst, layout_));
+      Unlocked unlocked(double(src.numel()) * double(p.r * p.s));
+      plan_->execute(api::image_as_nchw(src, layout_), api::image_as_nchw(dst, layout_));
     }
-    return out.is_valid() && !out.is_none() ? nb::borrow(out) : to_numpy(std::move(result));
+    return result;
   }
 
   std::string explain() const { return plan_->explain(); }
@@ -197,7 +198,7 @@ class Plan2d {
  private:
   std::vector<std::int64_t> shape_;
   Layout layout_ = Layout::HWC;
-  std::unique_ptr<Plan> plan_;
+  std::shared_ptr<const Plan> plan_;
 };
 
 }  // namespace
@@ -251,7 +252,7 @@ NB_MODULE(_core, m) {
         const ConstTensorView k = view_of(kernel, "kernel");
         const Filter2dOptions o =
             filter_options(anchor, delta, border, border_value, layout, rounding, algorithm);
-        return filter_binding(src, ddepth, out,
+        return filter_binding(src, ddepth, out, double(k.numel()),
                               [&](ConstTensorView s, TensorView d) { filter2d(s, d, k, o); });
       },
       "src"_a, "kernel"_a, "ddepth"_a = nb::none(), "anchor"_a = std::array<int, 2>{-1, -1},
@@ -268,9 +269,10 @@ NB_MODULE(_core, m) {
         const ConstTensorView ky = view_of(kernel_y, "kernel_y");
         const Filter2dOptions o =
             filter_options(anchor, delta, border, border_value, layout, rounding, algorithm);
-        return filter_binding(src, ddepth, out, [&](ConstTensorView s, TensorView d) {
-          sep_filter2d(s, d, kx, ky, o);
-        });
+        return filter_binding(src, ddepth, out, double(kx.numel() + ky.numel()),
+                              [&](ConstTensorView s, TensorView d) {
+                                sep_filter2d(s, d, kx, ky, o);
+                              });
       },
       "src"_a, "kernel_x"_a, "kernel_y"_a, "ddepth"_a = nb::none(),
       "anchor"_a = std::array<int, 2>{-1, -1}, "delta"_a = 0.0, "border"_a = "mirror",
@@ -286,11 +288,11 @@ NB_MODULE(_core, m) {
                      "shape and dtype; call it on images, as often as you like.")
       .def(nb::init<const InArray&, nb::handle, nb::handle, bool, std::array<std::int64_t, 4>,
                     const std::string&, std::complex<double>, nb::handle, const std::string&,
-                    const std::string&, const std::string&>(),
+                    const std::string&, const std::string&, bool>(),
            "kernel"_a, "shape"_a, "dtype"_a = nb::none(), "flip"_a = false,
            "pads"_a = std::array<std::int64_t, 4>{0, 0, 0, 0}, "border"_a = "constant",
            "border_value"_a = 0.0, "out_dtype"_a = nb::none(), "layout"_a = "HWC",
-           "rounding"_a = "saturate", "algorithm"_a = "auto")
+           "rounding"_a = "saturate", "algorithm"_a = "auto", "exact"_a = false)
       .def("__call__", &Plan2d::run, "image"_a, "out"_a = nb::none())
       .def("explain", &Plan2d::explain)
       .def_prop_ro("algorithm", &Plan2d::algorithm)
@@ -301,6 +303,24 @@ NB_MODULE(_core, m) {
         return nb::tuple(l);
       });
 
+  m.def(
+      "plan_cache_info",
+      [] {
+        const PlanCacheInfo i = plan_cache_info();
+        nb::dict d;
+        d["hits"] = i.hits, d["misses"] = i.misses, d["size"] = i.size;
+        d["capacity"] = i.capacity, d["bytes"] = i.bytes, d["byte_budget"] = i.byte_budget;
+        return d;
+      },
+      "The plan cache: hits, misses, plans held (size), capacity, bytes held, byte budget.");
+  m.def("clear_plan_cache", &clear_plan_cache, "Drops every cached plan, zeroes the counters.");
+  m.def(
+      "set_plan_cache_capacity",
+      [](std::int64_t plans) {
+        if (plans < 0) detail::fail("capacity", "must be >= 0, got ", plans);
+        set_plan_cache_capacity(std::size_t(plans));
+      },
+      "capacity"_a, "At most this many cached plans (0 turns caching off).");
   m.def("set_num_threads", &set_num_threads, "n"_a,
         "Threads convkit uses (0: OMP_NUM_THREADS, else all cores).");
   m.def("get_num_threads", &get_num_threads);

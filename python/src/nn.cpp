@@ -171,18 +171,18 @@ class NnConv2d {
     InArray keep;
     const ConstTensorView r = optional_view(residual, "residual", keep);
     if (r.data()) check_same_dtype(r, x.dtype(), "residual", "the input's");
-    Tensor y;
+    if (x.rank() != 4) layer_->forward(x);  // its error
+    const auto shape = layer_->output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)});
+    NewArray y = new_array(x.dtype(), shape);
     {
-      nb::gil_scoped_release unlocked;
-      if (r.data()) {
-        const auto shape = layer_->output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)});
-        y = Tensor(x.dtype(), std::span<const std::int64_t>(shape));
-        layer_->forward(x, y.view(), r);
-      } else {
-        y = layer_->forward(x);
-      }
+      const ConstTensorView w = layer_->weight();
+      Unlocked unlocked(double(y.view.numel()) * double(w.numel()) / double(w.dim(0)));
+      if (r.data())
+        layer_->forward(x, y.view, r);
+      else
+        layer_->forward(x, y.view);
     }
-    return to_numpy(std::move(y));
+    return y.array;
   }
 
   std::string explain(nb::handle shape) const {
@@ -236,20 +236,19 @@ void bind_nn(nb::module_& m) {
         InArray keep_res;
         const ConstTensorView r = optional_view(residual, "residual", keep_res);
         if (r.data()) check_same_dtype(r, x.dtype(), "residual", "the input's");
-        Tensor y;
+        if (x.rank() != 4 || w.rank() != 4) nn::conv2d(x, w, b, o);  // its error
+        const auto shape = nn::output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)}, w.dim(0),
+                                            {w.dim(2), w.dim(3)}, o);
+        NewArray y = new_array(x.dtype(), shape);
         {
-          nb::gil_scoped_release unlocked;
-          if (r.data()) {
-            if (x.rank() != 4 || w.rank() != 4) y = nn::conv2d(x, w, b, o);  // its error
-            const auto shape = nn::output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)},
-                                                w.dim(0), {w.dim(2), w.dim(3)}, o);
-            y = Tensor(x.dtype(), std::span<const std::int64_t>(shape));
-            nn::conv2d(x, w, b, o, y.view(), r);
-          } else {
-            y = nn::conv2d(x, w, b, o);
-          }
+          // multiply-adds: every output takes the weights of one output channel
+          Unlocked unlocked(double(y.view.numel()) * double(w.numel()) / double(w.dim(0)));
+          if (r.data())
+            nn::conv2d(x, w, b, o, y.view, r);
+          else
+            nn::conv2d(x, w, b, o, y.view);
         }
-        return to_numpy(std::move(y));
+        return y.array;
       },
       "input"_a, "weight"_a, "bias"_a = nb::none(), "stride"_a = 1, "padding"_a = 0,
       "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "activation"_a = "none",

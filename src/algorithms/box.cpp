@@ -251,8 +251,8 @@ double box_estimate(const ConvProblem& p, const PreparedFilter&) {
   // Independent of the kernel size, plus the first column sums of each band.
   const double outputs = double(p.n * p.k * p.out_h() * p.out_w());
   const double init = double(p.n * p.k * (p.w + p.pad_left + p.pad_right) * p.r) * 8;
-  return (outputs * cost::kBoxSampleMs + init * cost::kRowSampleMs) / get_num_threads() +
-         cost::kLaunchMs;
+  return cost::row_parallel_ms(outputs * cost::kBoxSampleMs + init * cost::kRowSampleMs,
+                              p.out_h() * p.out_w() * p.c * 8);
 }
 
 std::unique_ptr<AlgorithmImpl> make_box(const ConvProblem& p,

@@ -143,8 +143,9 @@ double direct_estimate(const ConvProblem& p, const PreparedFilter& f) {
   const double samples = double(p.n * p.k * p.out_h() * p.out_w());
   const double mac = cost::kDirectMacMs * (use_f64(p, f) ? cost::kF64Factor : 1.0);
   const double rows = double(p.n * p.k * p.out_h());
-  return (samples * (cost::kRowSampleMs + double(p.r * p.s) * mac) + rows * cost::kRowMs) /
-             get_num_threads() + cost::kLaunchMs;
+  return cost::row_parallel_ms(
+      samples * (cost::kRowSampleMs + double(p.r * p.s) * mac) + rows * cost::kRowMs,
+      p.out_h() * p.out_w() * p.c * p.r * p.s);
 }
 
 std::unique_ptr<AlgorithmImpl> make_direct(const ConvProblem& p,

@@ -19,6 +19,7 @@
 #include "kernels/direct/direct.h"
 #include "kernels/dispatch.h"
 #include "plan/algorithm.h"
+#include "plan/cost.h"
 #include "util/numeric.h"
 #include "util/threads.h"
 
@@ -257,7 +258,7 @@ class RowRing {
 /// halo rows) and runs band(plane, y0, y1) for each, in parallel.
 template <class Band>
 void for_each_band(const RowCtx& ctx, std::int64_t work, Band&& band) {
-  const int threads = threads_for(work, 1 << 15);
+  const int threads = threads_for(work, cost::kRowItemsPerThread);
   kernels::select_isa();  // once, before the threads read the dispatch table
   const std::int64_t planes = ctx.planes();
   const std::int64_t P = ctx.p->out_h();

@@ -234,8 +234,9 @@ double separable_estimate(const ConvProblem& p, const PreparedFilter& f) {
   const double ext = double(p.w + p.pad_left + p.pad_right);
   const double macs = rows * (ext * double(p.r) + double(p.out_w() * p.s)) * double(f.terms.size());
   const double mac = cost::kSeparableMacMs * (use_f64(p, f) ? cost::kF64Factor : 1.0);
-  return (rows * double(p.out_w()) * cost::kRowSampleMs + macs * mac) / get_num_threads() +
-         cost::kLaunchMs;
+  return cost::row_parallel_ms(rows * double(p.out_w()) * cost::kRowSampleMs + macs * mac,
+                              p.out_h() * p.out_w() * p.c * (p.r + p.s) *
+                                  std::int64_t(f.terms.size()));
 }
 
 std::unique_ptr<AlgorithmImpl> make_separable(const ConvProblem& p,

@@ -46,10 +46,10 @@ std::pair<std::int64_t, std::int64_t> opencv_u8_divisor(std::int64_t n) {
 // filter converts the first floor(row/8)*8 samples of a row with float32 SIMD lanes and the
 // rest with a double multiply. `S` is the type the sums came in (f32 where exact, else f64).
 template <class S>
-Tensor opencv_box_mean(ConstTensorView sums, DType dst, DType src, std::int64_t n,
-                       std::int64_t row) {
+void opencv_box_mean(ConstTensorView sums, Tensor& out, DType src, std::int64_t n,
+                     std::int64_t row) {
   const double scale = 1.0 / double(n);
-  Tensor out = imgf::like(sums, dst);
+  const DType dst = out.dtype();
   const S* s = sums.data_as<S>();
   const std::int64_t rows = sums.numel() / row;
   const bool lanes = is_integer(src) && n <= int32_sum_limit(src);
@@ -66,15 +66,14 @@ Tensor opencv_box_mean(ConstTensorView sums, DType dst, DType src, std::int64_t 
       }
     }
   });
-  return out;
 }
 
 }  // namespace
 
-Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize, Anchor anchor,
-                  bool normalize, Border border, const ImageOptions& options) {
+void box_filter(ConstTensorView src, TensorView out, KSize ksize, Anchor anchor, bool normalize,
+                Border border, const ImageOptions& options) {
   imgf::check_image(src);
-  const DType dst = ddepth.value_or(src.dtype());
+  const DType dst = out.dtype();
   imgf::check_image_dtype(dst, "ddepth");
   if (ksize.width < 1) detail::fail("ksize.width", ksize.width, " must be >= 1");
   if (ksize.height < 1) detail::fail("ksize.height", ksize.height, " must be >= 1");
@@ -95,7 +94,7 @@ Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize,
       const double scale = 1.0 / double(n);
       for (double& t : ones_x) t *= scale;
     }
-    return sep_filter2d(src, dst, imgf::f64_vector(ones_x), imgf::f64_vector(ones_y), f);
+    return sep_filter2d(src, out, imgf::f64_vector(ones_x), imgf::f64_vector(ones_y), f);
   }
   if (src.dtype() == DType::u8 && dst == DType::u8 && n <= 256) {
     // OpenCV's ((s + dd) * ds) >> 23 = floor(s * ds/2^23 + dd * ds/2^23): dyadic taps and delta,
@@ -104,7 +103,7 @@ Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize,
     for (double& t : ones_x) t = std::ldexp(double(ds), -23);
     f.delta = std::ldexp(double(dd * ds), -23) - 0.5;
     f.rounding = Rounding::half_up;  // saturates at 255 where OpenCV 5.0 wraps 256 to 0 (n = 2)
-    return sep_filter2d(src, dst, imgf::f64_vector(ones_x), imgf::f64_vector(ones_y), f);
+    return sep_filter2d(src, out, imgf::f64_vector(ones_x), imgf::f64_vector(ones_y), f);
   }
   const std::int64_t row_samples =
       imgf::image_hw(src, options.layout).second *
@@ -116,15 +115,30 @@ Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize,
     // multiply, round half to even) for N < 4096, so one pass gives OpenCV's numbers.
     for (double& t : ones_x) t = 1.0 / double(n);
     f.plan.algorithm = Algorithm::box;
-    return sep_filter2d(src, dst, imgf::f64_vector(ones_x), imgf::f64_vector(ones_y), f);
+    return sep_filter2d(src, out, imgf::f64_vector(ones_x), imgf::f64_vector(ones_y), f);
   }
   // Window sums: exact in f32 for integer images while max|sample| * N < 2^24, else in f64.
   const double max_abs = src.dtype() == DType::u8 ? 255 : src.dtype() == DType::u16 ? 65535 : 32768;
   const bool f32_exact = is_integer(src.dtype()) && max_abs * double(n) < double(1 << 24);
   Tensor sums = sep_filter2d(src, f32_exact ? DType::f32 : DType::f64, imgf::f64_vector(ones_x),
                              imgf::f64_vector(ones_y), f);
-  return f32_exact ? opencv_box_mean<float>(sums, dst, src.dtype(), n, row_samples)
-                   : opencv_box_mean<double>(sums, dst, src.dtype(), n, row_samples);
+  // The sums are contiguous in src's shape; so is the mean, copied into `out` if it is not.
+  Tensor mean = imgf::like(src, dst);
+  if (f32_exact)
+    opencv_box_mean<float>(sums, mean, src.dtype(), n, row_samples);
+  else
+    opencv_box_mean<double>(sums, mean, src.dtype(), n, row_samples);
+  copy(mean.cview(), out);
+}
+
+Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize, Anchor anchor,
+                  bool normalize, Border border, const ImageOptions& options) {
+  imgf::check_image(src);
+  const DType dst = ddepth.value_or(src.dtype());
+  imgf::check_image_dtype(dst, "ddepth");
+  Tensor out = imgf::like(src, dst);
+  box_filter(src, out.view(), ksize, anchor, normalize, border, options);
+  return out;
 }
 
 Tensor box_filter(ConstTensorView src, int ddepth, KSize ksize, Anchor anchor, bool normalize,

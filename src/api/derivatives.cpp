@@ -116,10 +116,10 @@ std::pair<Tensor, Tensor> get_deriv_kernels(int dx, int dy, int ksize, bool norm
   return {make(k.kx), make(k.ky)};
 }
 
-Tensor sobel(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, int ksize,
-             double scale, double delta, Border border, const ImageOptions& options) {
+void sobel(ConstTensorView src, TensorView out, int dx, int dy, int ksize, double scale,
+           double delta, Border border, const ImageOptions& options) {
   imgf::check_image(src);
-  const DType dst = ddepth.value_or(src.dtype());
+  const DType dst = out.dtype();
   imgf::check_image_dtype(dst, "ddepth");
   imgf::require_finite("scale", scale);
   imgf::require_finite("delta", delta);
@@ -128,13 +128,28 @@ Tensor sobel(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, i
   if (scale != 1) {  // OpenCV scales the smoothing factor when dx == 0, else the y factor
     for (double& v : dx == 0 ? k.kx : k.ky) v *= scale;
   }
-  return sep_filter2d(src, dst, imgf::f64_vector(round_to(k.kx, kt)),
-                      imgf::f64_vector(round_to(k.ky, kt)), cv_options(delta, border, options));
+  sep_filter2d(src, out, imgf::f64_vector(round_to(k.kx, kt)),
+               imgf::f64_vector(round_to(k.ky, kt)), cv_options(delta, border, options));
+}
+
+Tensor sobel(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, int ksize,
+             double scale, double delta, Border border, const ImageOptions& options) {
+  imgf::check_image(src);
+  const DType dst = ddepth.value_or(src.dtype());
+  imgf::check_image_dtype(dst, "ddepth");
+  Tensor out = imgf::like(src, dst);
+  sobel(src, out.view(), dx, dy, ksize, scale, delta, border, options);
+  return out;
 }
 
 Tensor sobel(ConstTensorView src, int ddepth, int dx, int dy, int ksize, double scale, double delta,
              Border border, const ImageOptions& options) {
   return sobel(src, opencv_depth(ddepth), dx, dy, ksize, scale, delta, border, options);
+}
+
+void scharr(ConstTensorView src, TensorView dst, int dx, int dy, double scale, double delta,
+            Border border, const ImageOptions& options) {
+  sobel(src, dst, dx, dy, kFilterScharr, scale, delta, border, options);
 }
 
 Tensor scharr(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, double scale,
@@ -147,11 +162,10 @@ Tensor scharr(ConstTensorView src, int ddepth, int dx, int dy, double scale, dou
   return scharr(src, opencv_depth(ddepth), dx, dy, scale, delta, border, options);
 }
 
-Tensor laplacian(ConstTensorView src, std::optional<DType> ddepth, int ksize, double scale,
-                 double delta, Border border, const ImageOptions& options) {
+void laplacian(ConstTensorView src, TensorView out, int ksize, double scale, double delta,
+               Border border, const ImageOptions& options) {
   imgf::check_image(src);
-  const DType dst = ddepth.value_or(src.dtype());
-  imgf::check_image_dtype(dst, "ddepth");
+  imgf::check_image_dtype(out.dtype(), "ddepth");
   imgf::require_finite("scale", scale);
   imgf::require_finite("delta", delta);
   if (ksize < 1 || ksize > 31 || ksize % 2 == 0)
@@ -175,7 +189,17 @@ Tensor laplacian(ConstTensorView src, std::optional<DType> ddepth, int ksize, do
             scale;
   }
   Tensor kernel = imgf::f64_tensor(taps, {n, n});
-  return filter2d(src, dst, kernel, cv_options(delta, border, options));
+  filter2d(src, out, kernel, cv_options(delta, border, options));
+}
+
+Tensor laplacian(ConstTensorView src, std::optional<DType> ddepth, int ksize, double scale,
+                 double delta, Border border, const ImageOptions& options) {
+  imgf::check_image(src);
+  const DType dst = ddepth.value_or(src.dtype());
+  imgf::check_image_dtype(dst, "ddepth");
+  Tensor out = imgf::like(src, dst);
+  laplacian(src, out.view(), ksize, scale, delta, border, options);
+  return out;
 }
 
 Tensor laplacian(ConstTensorView src, int ddepth, int ksize, double scale, double delta,

@@ -175,9 +175,10 @@ Tensor get_gaussian_kernel(int ksize, double sigma, DType dtype) {
   return t;
 }
 
-Tensor gaussian_blur(ConstTensorView src, KSize ksize, double sigma_x, double sigma_y,
-                     Border border, const ImageOptions& options) {
+void gaussian_blur(ConstTensorView src, TensorView dst, KSize ksize, double sigma_x,
+                   double sigma_y, Border border, const ImageOptions& options) {
   imgf::check_image(src);
+  imgf::check_dst(src, dst, src.dtype());
   imgf::require_nonnegative("sigma_x", sigma_x);
   imgf::require_nonnegative("sigma_y", sigma_y);
   auto check_ksize = [](int k, const char* name) {
@@ -202,7 +203,7 @@ Tensor gaussian_blur(ConstTensorView src, KSize ksize, double sigma_x, double si
     if (sigma_y == 0) detail::fail("sigma_y", "must be > 0 when ksize.height is 0");
     ksize.height = ksize_from_sigma(sigma_y, depth, "sigma_y");
   }
-  if (ksize.width == 1 && ksize.height == 1) return imgf::cast(src, depth);  // OpenCV copies
+  if (ksize.width == 1 && ksize.height == 1) return copy(src, dst);  // OpenCV copies
 
   std::vector<double> kx = opencv_gaussian(ksize.width, sigma_x);
   std::vector<double> ky = ksize.height == ksize.width && std::abs(sigma_x - sigma_y) < DBL_EPSILON
@@ -223,7 +224,15 @@ Tensor gaussian_blur(ConstTensorView src, KSize ksize, double sigma_x, double si
     kx = as_float32(kx);  // OpenCV's kernels are CV_32F unless the image is CV_64F
     ky = as_float32(ky);
   }
-  return sep_filter2d(src, depth, imgf::f64_vector(kx), imgf::f64_vector(ky), f);
+  sep_filter2d(src, dst, imgf::f64_vector(kx), imgf::f64_vector(ky), f);
+}
+
+Tensor gaussian_blur(ConstTensorView src, KSize ksize, double sigma_x, double sigma_y,
+                     Border border, const ImageOptions& options) {
+  imgf::check_image(src);
+  Tensor out = imgf::like(src, src.dtype());
+  gaussian_blur(src, out.view(), ksize, sigma_x, sigma_y, border, options);
+  return out;
 }
 
 Tensor unsharp_mask(ConstTensorView src, double sigma, double amount, double threshold,

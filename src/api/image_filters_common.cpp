@@ -54,6 +54,17 @@ Tensor like(ConstTensorView src, DType dtype) {
       dtype, std::span<const std::int64_t>(src.geometry().shape.data(), std::size_t(src.rank())));
 }
 
+void check_dst(ConstTensorView src, TensorView dst, DType dtype) {
+  if (dst.rank() != src.rank())
+    detail::fail("dst", "rank ", dst.rank(), " != src rank ", src.rank());
+  for (int i = 0; i < src.rank(); ++i)
+    if (dst.dim(i) != src.dim(i))
+      detail::fail("dst", "shape ", dst.geometry().shape_string(), " != src shape ",
+                   src.geometry().shape_string());
+  if (dst.dtype() != dtype)
+    detail::fail("dst", "dtype ", dtype_name(dst.dtype()), " != ", dtype_name(dtype));
+}
+
 namespace {
 // The elements of `src` (any strides) as a contiguous f64 tensor.
 Tensor as_f64(ConstTensorView src) {

@@ -38,6 +38,8 @@ void check_image_dtype(DType t, const char* name);
 std::pair<std::int64_t, std::int64_t> image_hw(ConstTensorView src, Layout layout);
 /// A new contiguous tensor with src's shape.
 Tensor like(ConstTensorView src, DType dtype);
+/// `dst` must have src's shape and the dtype `dtype` (an into-output call of a filter).
+void check_dst(ConstTensorView src, TensorView dst, DType dtype);
 
 /// `f(v)` on every element of `src` (as double), stored into a new tensor of `dtype` with
 /// `rounding` for integer outputs.

@@ -66,10 +66,23 @@ struct Pads {
   std::int64_t top, bottom, left, right;
 };
 
-// Runs one 2-D correlation problem (flip = convolution) of `image` with `kernel`.
-Tensor run2d(ConstTensorView image, ConstTensorView kernel, bool flip, Pads pads, Border border,
-             std::complex<double> fill, bool flip_output, const PlanOptions& options,
-             DType out_dtype) {
+// One 2-D correlation (flip = convolution) of `image` with `kernel`, as SciPy's front ends
+// reduce it: the operands after the 'valid' swap, the pads of the mode, the output.
+struct Problem2d {
+  ConstTensorView image, kernel;
+  bool flip = false;
+  Pads pads{0, 0, 0, 0};
+  Border border = Border::constant;
+  std::complex<double> fill = 0.0;
+  bool flip_output = false;  // SciPy returns the swapped 'valid' correlation reversed
+  DType out_dtype = DType::f64;
+
+  std::int64_t out_h() const { return image.dim(0) + pads.top + pads.bottom - kernel.dim(0) + 1; }
+  std::int64_t out_w() const { return image.dim(1) + pads.left + pads.right - kernel.dim(1) + 1; }
+};
+
+void run2d(const Problem2d& q, TensorView out, const PlanOptions& options) {
+  const ConstTensorView image = q.image, kernel = q.kernel;
   ConvProblem p;
   p.h = image.dim(0);
   p.w = image.dim(1);
@@ -77,32 +90,40 @@ Tensor run2d(ConstTensorView image, ConstTensorView kernel, bool flip, Pads pads
   p.s = kernel.dim(1);
   p.src_dtype = image.dtype();
   p.filter_dtype = kernel.dtype();
-  p.dst_dtype = out_dtype;
-  p.flip = flip;
-  p.conj = !flip && is_complex(kernel.dtype());
-  p.pad_top = pads.top, p.pad_bottom = pads.bottom, p.pad_left = pads.left,
-  p.pad_right = pads.right;
-  p.border = border;
-  p.border_value = fill;
+  p.dst_dtype = q.out_dtype;
+  p.flip = q.flip;
+  p.conj = !q.flip && is_complex(kernel.dtype());
+  p.pad_top = q.pads.top, p.pad_bottom = q.pads.bottom, p.pad_left = q.pads.left,
+  p.pad_right = q.pads.right;
+  p.border = q.border;
+  p.border_value = q.fill;
   p.rounding = Rounding::wrap;  // NumPy semantics: integer math wraps
   const std::int64_t P = p.out_h(), Q = p.out_w();
-  Tensor out(out_dtype, {P, Q});
+  if (out.rank() != 2 || out.dim(0) != P || out.dim(1) != Q)
+    detail::fail("out", "shape ", out.geometry().shape_string(), " != the result's (", P, ", ", Q,
+                 ")");
+  if (out.dtype() != q.out_dtype)
+    detail::fail("out", "dtype ", dtype_name(out.dtype()), " != the result's ",
+                 dtype_name(q.out_dtype));
   const auto plan = Plan::cached(p, api::kernel_as_kcrs(kernel), {}, options);
-  TensorView dst = api::view4(out.view(), {1, 1, P, Q}, {0, 0, Q, 1});
-  if (flip_output)  // SciPy returns the swapped 'valid' correlation reversed on both axes
-    dst = TensorView(static_cast<char*>(out.data()) + (P * Q - 1) * std::int64_t(dtype_size(out_dtype)),
-                     out_dtype, std::array<std::int64_t, 4>{1, 1, P, Q},
-                     std::array<std::int64_t, 4>{0, 0, -Q, -1});
+  std::int64_t rs = out.stride(0), cs = out.stride(1);
+  char* origin = static_cast<char*>(out.data());
+  if (q.flip_output) {
+    origin += ((P - 1) * rs + (Q - 1) * cs) * std::int64_t(dtype_size(q.out_dtype));
+    rs = -rs, cs = -cs;
+  }
+  const TensorView dst(origin, q.out_dtype, std::array<std::int64_t, 4>{1, 1, P, Q},
+                       std::array<std::int64_t, 4>{0, 0, rs, cs});
   plan->execute(api::view4(image, {1, 1, p.h, p.w}, {0, 0, image.stride(0), image.stride(1)}), dst);
-  return out;
 }
 
-Tensor conv_or_corr2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Boundary boundary,
-                      std::complex<double> fill, const PlanOptions& options, bool flip) {
+Problem2d problem2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Boundary boundary,
+                    std::complex<double> fill, bool flip) {
   require_rank("in1", in1, 2);
   require_rank("in2", in2, 2);
-  const DType out_dtype = result_type(in1.dtype(), in2.dtype());
-  fill = cast_fillvalue(fill, out_dtype);
+  Problem2d q;
+  q.out_dtype = result_type(in1.dtype(), in2.dtype());
+  q.fill = cast_fillvalue(fill, q.out_dtype);
   bool swapped = false;
   if (mode == Mode::valid) {
     const bool in1_large = in1.dim(0) >= in2.dim(0) && in1.dim(1) >= in2.dim(1);
@@ -115,16 +136,32 @@ Tensor conv_or_corr2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Bound
   }
   if (swapped) std::swap(in1, in2);
   const std::int64_t R = in2.dim(0), S = in2.dim(1);
-  Pads pads{0, 0, 0, 0};
   if (mode == Mode::full) {
-    pads = {R - 1, R - 1, S - 1, S - 1};
+    q.pads = {R - 1, R - 1, S - 1, S - 1};
   } else if (mode == Mode::same) {
     // convolve2d keeps full[(R-1)//2 :], correlate2d keeps full[R//2 :].
     const std::int64_t top = flip ? R / 2 : (R - 1) / 2, left = flip ? S / 2 : (S - 1) / 2;
-    pads = {top, R - 1 - top, left, S - 1 - left};
+    q.pads = {top, R - 1 - top, left, S - 1 - left};
   }
-  return run2d(in1, in2, flip, pads, to_border(boundary), fill, swapped && !flip, options,
-               out_dtype);
+  q.image = in1, q.kernel = in2, q.flip = flip;
+  q.border = to_border(boundary);
+  q.flip_output = swapped && !flip;
+  return q;
+}
+
+// SciPy's convolve2d / correlate2d are direct sums of the given taps: integer-valued data gives
+// exact integers, so the planner keeps to algorithms that multiply the taps as given.
+PlanOptions exact(PlanOptions o) {
+  o.exact_taps = true;
+  return o;
+}
+
+Tensor conv_or_corr2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Boundary boundary,
+                      std::complex<double> fill, const PlanOptions& options, bool flip) {
+  const Problem2d q = problem2d(in1, in2, mode, boundary, fill, flip);
+  Tensor out(q.out_dtype, {q.out_h(), q.out_w()});
+  run2d(q, out.view(), exact(options));
+  return out;
 }
 
 Tensor conv_or_corr1d(ConstTensorView a, ConstTensorView v, Mode mode, bool flip) {
@@ -150,9 +187,10 @@ Tensor conv_or_corr1d(ConstTensorView a, ConstTensorView v, Mode mode, bool flip
                      std::array<std::int64_t, 2>{0, a.stride(0)});
   ConstTensorView v2(v.data(), v.dtype(), std::array<std::int64_t, 2>{1, m},
                      std::array<std::int64_t, 2>{0, v.stride(0)});
-  Tensor out2 = run2d(a2, v2, flip, pads, Border::constant, 0.0, false, {}, out_dtype);
-  Tensor out(out_dtype, {out2.dim(1)});
-  copy(out2.cview(), TensorView(out.data(), out_dtype, {1, out2.dim(1)}));
+  Problem2d q;
+  q.image = a2, q.kernel = v2, q.flip = flip, q.pads = pads, q.out_dtype = out_dtype;
+  Tensor out(out_dtype, {q.out_w()});
+  run2d(q, TensorView(out.data(), out_dtype, {1, q.out_w()}), exact({}));
   return out;
 }
 
@@ -166,6 +204,22 @@ Tensor convolve2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Boundary 
 Tensor correlate2d(ConstTensorView in1, ConstTensorView in2, Mode mode, Boundary boundary,
                    std::complex<double> fillvalue, PlanOptions options) {
   return conv_or_corr2d(in1, in2, mode, boundary, fillvalue, options, false);
+}
+
+void convolve2d(ConstTensorView in1, ConstTensorView in2, TensorView out, Mode mode,
+                Boundary boundary, std::complex<double> fillvalue, PlanOptions options) {
+  run2d(problem2d(in1, in2, mode, boundary, fillvalue, true), out, exact(options));
+}
+
+void correlate2d(ConstTensorView in1, ConstTensorView in2, TensorView out, Mode mode,
+                 Boundary boundary, std::complex<double> fillvalue, PlanOptions options) {
+  run2d(problem2d(in1, in2, mode, boundary, fillvalue, false), out, exact(options));
+}
+
+std::array<std::int64_t, 2> output_shape2d(ConstTensorView in1, ConstTensorView in2, Mode mode,
+                                           bool convolve) {
+  const Problem2d q = problem2d(in1, in2, mode, Boundary::fill, 0.0, convolve);
+  return {q.out_h(), q.out_w()};
 }
 
 Tensor convolve(ConstTensorView a, ConstTensorView v, Mode mode) {

@@ -67,6 +67,9 @@ struct AlgorithmInfo {
   /// "" when the planner may choose this algorithm by itself; otherwise why it must be asked
   /// for explicitly (e.g. FFT rounding could change an exact integer result).
   std::string (*opt_in_only)(const ConvProblem&, const PreparedFilter&);
+  /// "" when the algorithm multiplies the filter's own taps (so exact data stays exact);
+  /// otherwise what it computes instead (PlanOptions::exact_taps leaves it out).
+  std::string (*inexact)(const ConvProblem&, const PreparedFilter&);
   std::unique_ptr<AlgorithmImpl> (*create)(const ConvProblem&,
                                            std::shared_ptr<const PreparedFilter>);
 };

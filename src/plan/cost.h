@@ -3,10 +3,26 @@
 // project is developed on (2-core AMD EPYC Zen 4, AVX-512, g++ 12 -O2 portable build, 2 threads;
 // bench/compare and bench_peak), in milliseconds per unit of work per thread. Estimates only
 // need to rank the algorithms correctly; the absolute values are printed by Plan::explain().
+#include <cstdint>
+
+#include "util/threads.h"
+
 namespace convkit::cost {
 
 /// Fixed cost of a plan execution (thread start-up, scratch allocation).
 inline constexpr double kLaunchMs = 0.005;
+/// A run on one thread: the call, views and scratch, no parallel region (16x16 3x3 direct:
+/// ~0.7 us of which ~0.4 us are this).
+inline constexpr double kCallMs = 0.0004;
+/// Work items per thread below which the row algorithms stay on one thread (rows::for_each_band).
+inline constexpr std::int64_t kRowItemsPerThread = std::int64_t(1) << 15;
+
+/// `serial_ms` of work of `work` items spread as rows::for_each_band spreads it: on one thread
+/// a small problem pays only the call, above that the threads share it and pay the launch.
+inline double row_parallel_ms(double serial_ms, std::int64_t work) {
+  const int threads = threads_for(work, kRowItemsPerThread);
+  return threads > 1 ? serial_ms / threads + kLaunchMs : serial_ms + kCallMs;
+}
 /// Per output sample of the row algorithms: loading/converting the input row and the store.
 inline constexpr double kRowSampleMs = 2.0e-7;
 /// Per output row of the row algorithms: the ring of input rows, border columns, the call

@@ -241,6 +241,7 @@ void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
     }
     const double est = a.estimate_ms(problem, *ex.filter);
     std::string opt_in = a.opt_in_only(problem, *ex.filter);
+    if (opt_in.empty() && options.exact_taps) opt_in = a.inexact(problem, *ex.filter);
     const bool eligible = automatic ? opt_in.empty() : options.algorithm == a.id;
     if (eligible && (!ex.chosen || est < best)) ex.chosen = &a, best = est;
     ex.candidates.push_back({&a, est, std::move(opt_in)});
