@@ -15,6 +15,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -194,6 +195,18 @@ struct Options {
   std::optional<DType> output;
   PlanOptions plan{};
 };
+
+/// `scipy.ndimage.correlate1d(input, weights, axis, output, mode, cval, origin)` on an array of
+/// rank 1..4 (any strides) into `output` (input's shape, f32 or f64), with SciPy's numbers bit
+/// for bit: the taps are summed in NI_Correlate1D's order (Summation::ndimage_line).
+/// -(T // 2) <= origin <= (T - 1) // 2 for T weights.
+void correlate1d(ConstTensorView input, ConstTensorView weights, int axis, TensorView output,
+                 Border mode = Border::reflect, double cval = 0.0, std::int64_t origin = 0);
+/// `scipy.ndimage.correlate(input, weights, output, mode, cval, origin)`: weights of input's rank
+/// (1..4), origins per axis; bit for bit SciPy's NI_Correlate (row-major taps, weights with
+/// |w| <= DBL_EPSILON skipped). output: input's shape, f32 or f64.
+void correlate(ConstTensorView input, ConstTensorView weights, TensorView output,
+               Border mode, double cval, std::span<const std::int64_t> origins);
 
 /// `scipy.ndimage.gaussian_filter(input, sigma, order, output, mode, cval, truncate, radius=)`.
 /// sigma, order and radius per axis (y = axis 0, x = axis 1); an axis with sigma <= 1e-15 is

@@ -42,6 +42,16 @@ enum class Rounding : std::uint8_t {
              ///< (GaussianBlur on u8/u16)
 };
 
+/// The order the taps of one output are summed in, where a front end must reproduce a peer's
+/// bits (floating-point addition is not associative).
+enum class Summation : std::uint8_t {
+  any,           ///< the algorithm's own order (fastest)
+  ndimage_line,  ///< scipy.ndimage.correlate1d's: symmetric / antisymmetric 1-D kernels as
+                 ///< pairs from the outside in, others from the last tap; f64, no FMA
+  ndimage,       ///< scipy.ndimage.correlate's: row-major taps from 0.0, weights with
+                 ///< |w| <= DBL_EPSILON skipped; f64, no FMA
+};
+
 /// The canonical convolution problem (see DESIGN.md §2).
 ///
 /// Input is viewed as N x C x H x W (any strides: HW, HWC, CHW and NCHW are all just strides);
@@ -76,6 +86,9 @@ struct ConvProblem {
   Activation activation = Activation::none;
   double activation_alpha = 0.0, activation_beta = 0.0;  ///< leaky slope; clamp bounds
   Rounding rounding = Rounding::saturate;
+  /// Summation::any unless a front end needs a peer's exact bits (only the `ordered`
+  /// algorithm and the reference take other orders).
+  Summation summation = Summation::any;
 
   std::int64_t out_h() const;  ///< P
   std::int64_t out_w() const;  ///< Q
@@ -100,6 +113,7 @@ enum class Algorithm : std::uint8_t {
   winograd,     ///< F(2x2, 3x3) minimal filtering for 3x3 stride 1 (f32)
   winograd_4x4, ///< F(4x4, 3x3): 4x fewer multiplies, more round-off (on request)
   im2col,       ///< column matrix + blocked GEMM: any groups/stride/dilation (real float data)
+  ordered,      ///< per-channel, taps summed in scipy.ndimage's order (ConvProblem::summation)
   reference,    ///< the plain double-precision loop (the oracle)
 };
 const char* algorithm_name(Algorithm a);

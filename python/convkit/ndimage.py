@@ -61,13 +61,12 @@ _BORDER = {
     "reflect": "reflect", "grid-mirror": "reflect", "mirror": "mirror", "nearest": "replicate",
     "wrap": "wrap", "grid-wrap": "wrap", "constant": "constant", "grid-constant": "constant",
 }
-# Every pass runs convkit's `direct` algorithm (SIMD, any kernel): each output sample is then
-# computed the same way wherever it lies and whatever the array's size, so a chunk of an array
-# (convkit.dask) gives bit for bit the numbers of the whole array. The planner's other choices
-# (FFT, running sums, ...) would change the last bits with the array's size.
-_ALGORITHM = "direct"
-# dtypes the library filters natively; anything else is read as float64 (as SciPy does)
-_NATIVE = {np.dtype(t) for t in ("uint8", "uint16", "int16", "float32", "float64")}
+# dtypes the library reads natively; anything else is read as float64 (as SciPy does). Every
+# pass runs the library's `ordered` algorithm (SciPy's summation order, f64): each output
+# sample is computed the same way wherever it lies and whatever the array's size, so a chunk
+# of an array (convkit.dask) gives bit for bit the numbers of the whole array, and both are
+# SciPy's.
+_NATIVE = {np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32", "float64")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -223,80 +222,58 @@ def _store(output, result):
     return output
 
 
-def _prod(values):
-    p = 1
-    for v in values:
-        p *= int(v)
-    return p
+_FLOAT_OUT = (np.dtype(np.float32), np.dtype(np.float64))
+_MAX_RANK = 4  # the library's views; higher ranks are walked over their first axis
 
 
-def _view_as(a, shape):
-    """`a` reshaped without a copy, or None when its strides do not allow it."""
-    v = a.reshape(shape)
-    return v if np.may_share_memory(v, a) else None
-
-
-def _direct_out(output, input):
-    """`output` when the library can write the float64 result into it directly."""
-    if output.dtype == np.float64 and output.flags.writeable and output.size \
-            and not np.may_share_memory(output, input):
+def _into(output, input, run):
+    """Runs ``run(dst)`` with dst a float32/float64 array of input's shape: `output` itself when
+    it is one (the library writes it in place), else a float64 temporary stored into `output`
+    with SciPy's C cast."""
+    if output.dtype in _FLOAT_OUT:
+        run(output)
         return output
-    return None
+    tmp = np.empty(input.shape)
+    run(tmp)
+    return _store(output, tmp)
 
 
-def _pass1d(input, weights, axis, border, cval, origin, out=None):
-    """float64 result of SciPy's correlate1d(input, weights, axis, mode, cval, origin) for a real
-    input; `weights` is a 1-D float64 array and the arguments are already checked. `out`: a
-    float64 array of input's shape to write into when its strides allow (then returned)."""
-    shape = input.shape
+def _pass1d(input, weights, axis, mode, cval, origin, output):
+    """SciPy's correlate1d(input, weights, axis, output, mode, cval, origin) for a real input
+    and checked arguments: `weights` a contiguous float64 vector, `mode` an ndimage mode name.
+    The library sums in NI_Correlate1D's order, so the float64 values are SciPy's bit for bit."""
     if input.size == 0:
-        return np.zeros(shape)
+        return output
     a = _native(input)
-    n = weights.shape[0]
-    anchor = n // 2 + origin
-    pre, length, post = _prod(shape[:axis]), shape[axis], _prod(shape[axis + 1:])
-    if post == 1:  # filtered axis last (or alone): rows of `length` samples, a 1 x n kernel
-        shape2, kernel, at, layout = (pre, length), weights.reshape(1, n), (anchor, 0), "HW"
-    elif pre == 1:  # filtered axis first: a column filter over a length x post image
-        shape2, kernel, at, layout = (length, post), weights.reshape(n, 1), (0, anchor), "HW"
-    else:  # in between: pre planes of length x post (CHW), a column filter on each
-        shape2, kernel, at, layout = (pre, length, post), weights.reshape(n, 1), (0, anchor), "CHW"
-    dst = None if out is None else _view_as(out, shape2)
-    r = _core.filter2d(a.reshape(shape2), kernel, ddepth="float64", anchor=at, border=border,
-                       border_value=float(cval), layout=layout, algorithm=_ALGORITHM, out=dst)
-    return out if dst is not None else np.asarray(r).reshape(shape)
+    if a.ndim > _MAX_RANK:  # walk the first axis (never the filtered one: it moves down)
+        if axis == 0:
+            a, output_v = np.moveaxis(a, 0, -1), np.moveaxis(output, 0, -1)
+            axis = a.ndim - 1
+        else:
+            output_v = output
+        for i in range(a.shape[0]):
+            _pass1d(a[i], weights, axis - 1, mode, cval, origin, output_v[i])
+        return output
+    return _into(output, a, lambda dst: _core.nd_correlate1d(a, weights, axis, dst, mode,
+                                                             float(cval), origin))
 
 
-def _correlate_real(input, weights, border, cval, origins, out=None):
-    """float64 result of SciPy's N-D correlate for a real input; weights has input.ndim axes.
-    `out`: a float64 array of input's shape to write into when possible (then returned)."""
-    shape = input.shape
+def _correlate_real(input, weights, mode, cval, origins, output):
+    """SciPy's N-D correlate for a real input (checked arguments, `weights` float64 of input's
+    rank): NI_Correlate's order, bit for bit."""
     if input.size == 0:
-        return np.zeros(shape)
-    big = [ax for ax in range(input.ndim) if weights.shape[ax] > 1]
-    if len(big) > 2:
-        raise NotImplementedError(
-            "convkit.ndimage.correlate/convolve: kernels longer than 1 along more than 2 axes "
-            f"are not supported (weights shape {weights.shape}); convkit filters 1-D and 2-D "
-            "kernels of any array, use the separable filters for N-D smoothing")
-    if len(big) <= 1:  # a 1-D (or 1-tap) kernel: one pass along its axis
-        axis = big[0] if big else input.ndim - 1
-        return _pass1d(input, np.ascontiguousarray(weights.reshape(-1)), axis, border, cval,
-                       origins[axis], out)
-    ay, ax = big
-    kernel = weights.reshape(weights.shape[ay], weights.shape[ax])
-    at = (weights.shape[ax] // 2 + origins[ax], weights.shape[ay] // 2 + origins[ay])
+        return output
     a = _native(input)
-    if input.ndim == 2:
-        r = _core.filter2d(a, kernel, ddepth="float64", anchor=at, border=border,
-                           border_value=float(cval), layout="HW", algorithm=_ALGORITHM, out=out)
-        return out if out is not None else np.asarray(r)
-    moved = np.moveaxis(a, (ay, ax), (-2, -1))
-    planes = moved.reshape(-1, moved.shape[-2], moved.shape[-1])
-    out = _core.filter2d(planes, kernel, ddepth="float64", anchor=at, border=border,
-                         border_value=float(cval), layout="CHW",
-                         algorithm=_ALGORITHM)
-    return np.moveaxis(np.asarray(out).reshape(moved.shape), (-2, -1), (ay, ax))
+    if a.ndim > _MAX_RANK:
+        if weights.shape[0] != 1:
+            raise NotImplementedError(
+                "convkit.ndimage.correlate/convolve: arrays of more than 4 dimensions need a "
+                f"kernel of extent 1 along the first axes (weights shape {weights.shape})")
+        for i in range(a.shape[0]):
+            _correlate_real(a[i], weights[0], mode, cval, origins[1:], output[i])
+        return output
+    return _into(output, a, lambda dst: _core.nd_correlate(a, weights, dst, mode, float(cval),
+                                                           origins))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -321,88 +298,9 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
     if _invalid_origin(origin, len(weights)):
         raise ValueError("Invalid origin; origin must satisfy "
                          "-(len(weights) // 2) <= origin <= (len(weights)-1) // 2")
-    border = _border(mode)
+    _border(mode)
     _check_types(input, output)
-    out = _direct_out(output, input)
-    r = _pass1d(input, np.ascontiguousarray(weights), axis, border, cval, int(origin), out)
-    if output.dtype.kind in "iub":
-        # The integer store truncates: where SciPy's own float64 sum sits within round-off of
-        # an integer, its summation order decides the result, so take SciPy's order there.
-        r = _scipy_order_near_integers(r, input, weights, axis, mode, cval, int(origin))
-    return output if r is output else _store(output, r)
-
-
-def _extended_index(i, n, mode):
-    """Index into a line of n samples for (possibly out-of-range) positions i under `mode`;
-    -1 where the constant border supplies the value."""
-    if mode in ("reflect", "grid-mirror"):  # half-sample symmetric, period 2n
-        m = np.mod(i, 2 * n)
-        return np.where(m < n, m, 2 * n - 1 - m)
-    if mode == "mirror":  # whole-sample symmetric, period 2n - 2
-        if n == 1:
-            return np.zeros_like(i)
-        m = np.mod(i, 2 * n - 2)
-        return np.where(m < n, m, 2 * n - 2 - m)
-    if mode == "nearest":
-        return np.clip(i, 0, n - 1)
-    if mode in ("wrap", "grid-wrap"):
-        return np.mod(i, n)
-    return np.where((i >= 0) & (i < n), i, -1)  # constant, grid-constant
-
-
-def _scipy_order_near_integers(r, input, weights, axis, mode, cval, origin):
-    """`r` (float64 correlate1d result) with the values near an integer recomputed in the exact
-    order and arithmetic of SciPy's NI_Correlate1D (centre first, then symmetric or
-    antisymmetric pairs from the outside in; otherwise last tap first), so truncation to an
-    integer output lands on SciPy's side. Elsewhere the values agree to round-off far from any
-    integer boundary and are kept."""
-    r = np.asarray(r, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):
-        near = np.abs(r - np.round(r)) <= 1e-9 * np.maximum(1.0, np.abs(r))
-    if not near.any():
-        return r
-    if not isinstance(mode, str):
-        return r
-    where = np.nonzero(near)
-    pos = where[axis]
-    n = input.shape[axis]
-    size = weights.shape[0]
-    size1 = size // 2
-    size2 = size - size1 - 1
-    fw = weights.astype(np.float64)
-    centre = size1
-
-    def xs(jj):  # the input sample at offset jj from each candidate, as SciPy's line holds it
-        idx = _extended_index(pos + jj - origin, n, mode)
-        full = list(where)
-        full[axis] = np.maximum(idx, 0)
-        v = input[tuple(full)].astype(np.float64)
-        return np.where(idx < 0, float(cval), v)
-
-    symmetric = 0
-    if size & 1:
-        if all(abs(fw[centre + i] - fw[centre - i]) <= np.finfo(np.float64).eps
-               for i in range(1, size1 + 1)):
-            symmetric = 1
-        elif all(abs(fw[centre + i] + fw[centre - i]) <= np.finfo(np.float64).eps
-                 for i in range(1, size1 + 1)):
-            symmetric = -1
-    with np.errstate(all="ignore"):
-        if symmetric > 0:
-            acc = xs(0) * fw[centre]
-            for jj in range(-size1, 0):
-                acc = acc + (xs(jj) + xs(-jj)) * fw[centre + jj]
-        elif symmetric < 0:
-            acc = xs(0) * fw[centre]
-            for jj in range(-size1, 0):
-                acc = acc + (xs(jj) - xs(-jj)) * fw[centre + jj]
-        else:
-            acc = xs(size2) * fw[centre + size2]
-            for jj in range(-size1, size2):
-                acc = acc + xs(jj) * fw[centre + jj]
-    r = r.copy() if not r.flags.writeable else r
-    r[where] = acc
-    return r
+    return _pass1d(input, np.ascontiguousarray(weights), axis, mode, cval, int(origin), output)
 
 
 def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0):
@@ -469,12 +367,10 @@ def _correlate_or_convolve(input, weights, output, mode, cval, origin, convoluti
     output = _get_output(output, input)
     if not isinstance(mode, str) and isinstance(mode, Iterable):
         raise RuntimeError("A sequence of modes is not supported")
-    border = _border(mode)
+    _border(mode)
     _check_types(input, output)
-    out = _direct_out(output, input)
-    result = _correlate_real(input, np.ascontiguousarray(weights), border, cval,
-                             [int(o) for o in origins], out)
-    return output if result is output else _store(output, result)
+    return _correlate_real(input, np.ascontiguousarray(weights), mode, cval,
+                           [int(o) for o in origins], output)
 
 
 def correlate(input, weights, output=None, mode="reflect", cval=0.0, origin=0, *, axes=None):
@@ -555,13 +451,9 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
 # Uniform (mean) filter
 # ------------------------------------------------------------------------------------------------
 
-def _uniform_real(input, size, axis, output, border, cval, origin):
+def _uniform_real(input, size, axis, output, mode, cval, origin):
     _check_types(input, output)
-    out = _direct_out(output, input)
-    total = _pass1d(input, np.ones(size), axis, border, cval, origin, out)
-    if total is output:
-        output /= size
-        return output
+    total = _pass1d(input, np.ones(size), axis, mode, cval, origin, np.empty(input.shape))
     return _store(output, total / size)
 
 
@@ -575,13 +467,13 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     output = _get_output(output, input, complex_output=complex_output)
     if (size // 2 + origin < 0) or (size // 2 + origin >= size):
         raise ValueError("invalid origin")
-    border = _border(mode)
+    _border(mode)
     size, origin = int(size), int(origin)
     if not complex_output:
-        _uniform_real(input, size, axis, output, border, cval, origin)
+        _uniform_real(input, size, axis, output, mode, cval, origin)
     else:
-        _uniform_real(input.real, size, axis, output.real, border, np.real(cval), origin)
-        _uniform_real(input.imag, size, axis, output.imag, border, np.imag(cval), origin)
+        _uniform_real(input.real, size, axis, output.real, mode, np.real(cval), origin)
+        _uniform_real(input.imag, size, axis, output.imag, mode, np.imag(cval), origin)
     return output
 
 

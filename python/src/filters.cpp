@@ -5,6 +5,7 @@
 #include <nanobind/stl/array.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include <algorithm>
 #include <string>
@@ -186,6 +187,44 @@ void bind_filters(nb::module_& m) {
       },
       "src"_a, "sigma"_a, "amount"_a, "threshold"_a = 0.0, "border"_a = "mirror",
       "layout"_a = "HWC", "algorithm"_a = "auto", "Unsharp masking, OpenCV style.");
+
+  // ---- SciPy ndimage family: bit-exact N-D passes (rank 1..4) -----------------------------------
+  m.def(
+      "nd_correlate1d",
+      [](const InArray& input, const InArray& weights, int axis, nb::handle output,
+         const std::string& mode, double cval, std::int64_t origin) {
+        const ConstTensorView x = view_of(input, "input"), w = view_of(weights, "weights");
+        OutArray keep;
+        const auto out = out_view(output, "output", keep);
+        if (!out) detail::fail("output", "an array is required");
+        const Border b = ndimage::parse_mode(mode);
+        {
+          Unlocked unlocked(double(x.numel()) * double(w.numel()));
+          ndimage::correlate1d(x, w, axis, *out, b, cval, origin);
+        }
+        return nb::borrow(output);
+      },
+      "input"_a, "weights"_a, "axis"_a, "output"_a, "mode"_a = "reflect", "cval"_a = 0.0,
+      "origin"_a = 0,
+      "scipy.ndimage.correlate1d into a float32/float64 output, SciPy's bits (rank 1..4).");
+  m.def(
+      "nd_correlate",
+      [](const InArray& input, const InArray& weights, nb::handle output, const std::string& mode,
+         double cval, const std::vector<std::int64_t>& origins) {
+        const ConstTensorView x = view_of(input, "input"), w = view_of(weights, "weights");
+        OutArray keep;
+        const auto out = out_view(output, "output", keep);
+        if (!out) detail::fail("output", "an array is required");
+        const Border b = ndimage::parse_mode(mode);
+        {
+          Unlocked unlocked(double(x.numel()) * double(w.numel()));
+          ndimage::correlate(x, w, *out, b, cval, origins);
+        }
+        return nb::borrow(output);
+      },
+      "input"_a, "weights"_a, "output"_a, "mode"_a = "reflect", "cval"_a = 0.0,
+      "origins"_a = std::vector<std::int64_t>{},
+      "scipy.ndimage.correlate into a float32/float64 output, SciPy's bits (rank 1..4).");
 
   // ---- SciPy ndimage family (2-D) ---------------------------------------------------------------
   m.def(

@@ -7,6 +7,7 @@
 #include "algorithms/fft.h"
 #include "algorithms/gemm_1x1.h"
 #include "algorithms/im2col.h"
+#include "algorithms/ordered.h"
 #include "algorithms/separable.h"
 #include "algorithms/winograd.h"
 #include "plan/algorithm.h"
@@ -54,6 +55,8 @@ std::span<const AlgorithmInfo> algorithm_list() {
        winograd4_opt_in_only, transformed_taps, make_winograd4},
       {Algorithm::im2col, "im2col", im2col_rejects, im2col_estimate, never_opt_in, given_taps,
        make_im2col},
+      {Algorithm::ordered, "ordered", ordered_rejects, ordered_estimate, ordered_opt_in_only,
+       given_taps, make_ordered},
       {Algorithm::reference, "reference", reference_rejects, reference_estimate, never_opt_in,
        given_taps, make_reference},
   };

@@ -27,6 +27,7 @@ const char* algorithm_name(Algorithm a) {
     case Algorithm::winograd: return "winograd";
     case Algorithm::winograd_4x4: return "winograd-4x4";
     case Algorithm::im2col: return "im2col";
+    case Algorithm::ordered: return "ordered";
     case Algorithm::reference: return "reference";
   }
   return "?";
@@ -37,12 +38,13 @@ Algorithm parse_algorithm(const std::string& name) {
                                 Algorithm::box,       Algorithm::fft,         Algorithm::overlap_add,
                                 Algorithm::direct_blocked, Algorithm::gemm_1x1, Algorithm::depthwise,
                                 Algorithm::winograd,  Algorithm::winograd_4x4,
-                                Algorithm::im2col,    Algorithm::reference};
+                                Algorithm::im2col,    Algorithm::ordered,
+                                Algorithm::reference};
   for (Algorithm a : kAll)
     if (name == algorithm_name(a)) return a;
   detail::fail("algorithm", "unknown algorithm '", name,
                "' (expected auto, direct, separable, box, fft, overlap-add, direct-blocked, ",
-               "gemm-1x1, depthwise, winograd, winograd-4x4, im2col or reference)");
+               "gemm-1x1, depthwise, winograd, winograd-4x4, im2col, ordered or reference)");
 }
 
 const char* version() { return CONVKIT_VERSION; }
@@ -233,6 +235,9 @@ void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
   double best = 0;
   for (const AlgorithmInfo& a : algorithm_list()) {
     std::string why = a.rejects(problem, *ex.filter);
+    if (why.empty() && problem.summation != Summation::any && a.id != Algorithm::ordered &&
+        a.id != Algorithm::reference)
+      why = "sums in its own order (the problem asks for scipy.ndimage's)";
     if (!why.empty()) {
       if (options.algorithm == a.id)
         detail::fail("algorithm", a.name, " cannot run ", problem.to_string(), ": ", why);

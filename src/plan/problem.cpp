@@ -65,6 +65,8 @@ std::string ConvProblem::to_string() const {
   os << '_' << (flip ? "conv" : "corr") << (conj ? "*" : "") << '_' << dtype_name(src_dtype) << '-'
      << dtype_name(filter_dtype) << '-' << dtype_name(dst_dtype);
   if (has_residual) os << "_res";
+  if (summation == Summation::ndimage_line) os << "_sum1d";
+  if (summation == Summation::ndimage) os << "_sumnd";
   return os.str();
 }
 

@@ -1,0 +1,265 @@
+// scipy.ndimage.correlate1d / correlate on arrays of rank 1..4, bit for bit SciPy's numbers:
+// every pass is a per-channel 2-D ConvProblem summed in SciPy's order (Summation, the `ordered`
+// algorithm), its 4-D view of the array made from strides alone.
+//
+// correlate1d: the filtered axis becomes W (a 1 x T kernel) when it is the last axis, else H
+// (T x 1) with the last axis as W; the other axes become N and C.
+// correlate: the last two axes are the plane of a 2-D kernel slice; the outer kernel axes are
+// walked tap by tap in row-major order, each slice added to the running f64 sum (the plan's
+// residual) for the output planes whose source plane it reads, so the sum keeps NI_Correlate's
+// order. Output planes whose source plane falls outside the array take it through the border
+// rule (or a plane of cval).
+#include <algorithm>
+#include <array>
+#include <numeric>
+#include <vector>
+
+#include "algorithms/border.h"
+#include "api/views.h"
+#include "convkit/error.h"
+#include "convkit/image_filters.h"
+
+namespace convkit::ndimage {
+
+namespace {
+
+void check_nd(ConstTensorView input, TensorView output) {
+  if (input.rank() < 1 || input.rank() > kMaxRank)
+    detail::fail("input", "must have 1 to ", kMaxRank, " dimensions, got ", input.rank());
+  if (is_complex(input.dtype()))
+    detail::fail("input", "complex input is split into real passes by the caller");
+  if (output.rank() != input.rank())
+    detail::fail("output", "rank ", output.rank(), " != input rank ", input.rank());
+  for (int i = 0; i < input.rank(); ++i)
+    if (output.dim(i) != input.dim(i))
+      detail::fail("output", "shape ", output.geometry().shape_string(), " != input shape ",
+                   input.geometry().shape_string());
+  if (output.dtype() != DType::f32 && output.dtype() != DType::f64)
+    detail::fail("output", "must be float32 or float64 here, got ", dtype_name(output.dtype()));
+}
+
+// An axis of a 4-D view: extent and stride (a missing axis is 1 x 0).
+struct Axis {
+  std::int64_t n = 1, stride = 0;
+};
+template <class View>
+Axis axis_of(const View& v, int a) {
+  return {v.dim(a), v.stride(a)};
+}
+template <class View>
+View view4(const View& v, Axis n, Axis c, Axis h, Axis w) {
+  return api::view4(v, {n.n, c.n, h.n, w.n}, {n.stride, c.stride, h.stride, w.stride});
+}
+
+// A 1-D or 2-D kernel as K x 1 x R x S, the same for every channel (stride 0: no copy).
+ConstTensorView kernel4(const ConstTensorView& k, std::int64_t K, std::int64_t R, std::int64_t S,
+                        std::int64_t rs, std::int64_t ss) {
+  return ConstTensorView(k.data(), k.dtype(), std::array<std::int64_t, 4>{K, 1, R, S},
+                         std::array<std::int64_t, 4>{0, 0, rs, ss});
+}
+
+ConvProblem plane_problem(const ConstTensorView& src4, DType dst, std::int64_t R, std::int64_t S,
+                          std::int64_t anchor_h, std::int64_t anchor_w, Border mode, double cval,
+                          DType filter, Summation summation) {
+  ConvProblem p;
+  p.n = src4.dim(0), p.c = p.k = p.groups = src4.dim(1), p.h = src4.dim(2), p.w = src4.dim(3);
+  p.r = R, p.s = S;
+  p.src_dtype = src4.dtype(), p.filter_dtype = filter, p.dst_dtype = dst;
+  p.pad_top = anchor_h, p.pad_bottom = R - 1 - anchor_h;
+  p.pad_left = anchor_w, p.pad_right = S - 1 - anchor_w;
+  p.border = mode, p.border_value = cval;
+  p.summation = summation;
+  return p;
+}
+
+void check_anchor(const char* name, std::int64_t anchor, std::int64_t size) {
+  if (anchor < 0 || anchor >= size)
+    detail::fail(name, "places the kernel's origin outside it (anchor ", anchor, " of ", size,
+                 " taps): SciPy needs -(size // 2) <= origin <= (size - 1) // 2");
+}
+
+PlanOptions ordered_plan() {
+  PlanOptions o;
+  o.algorithm = Algorithm::ordered;
+  return o;
+}
+
+}  // namespace
+
+void correlate1d(ConstTensorView input, ConstTensorView weights, int axis, TensorView output,
+                 Border mode, double cval, std::int64_t origin) {
+  check_nd(input, output);
+  const int d = input.rank();
+  if (axis < -d || axis >= d) detail::fail("axis", axis, " is out of range for rank ", d);
+  if (axis < 0) axis += d;
+  if (weights.rank() != 1 || weights.dim(0) < 1)
+    detail::fail("weights", "must be a non-empty 1-D array, got shape ",
+                 weights.geometry().shape_string());
+  if (is_complex(weights.dtype())) detail::fail("weights", "must be real");
+  if (input.numel() == 0) return;
+  const std::int64_t T = weights.dim(0), anchor = T / 2 + origin;
+  check_anchor("origin", anchor, T);
+  // The other axes, in order, as N, C (and H when the filtered axis is W).
+  std::vector<int> others;
+  for (int a = 0; a < d; ++a)
+    if (a != axis) others.push_back(a);
+  const bool along_w = axis == d - 1;
+  if (!along_w) others.pop_back();  // the last axis is W
+  while (others.size() < (along_w ? 3u : 2u)) others.insert(others.begin(), -1);
+  auto ax = [&](const auto& v, int a) { return a < 0 ? Axis{} : axis_of(v, a); };
+  ConstTensorView src4;
+  TensorView dst4;
+  std::int64_t R = 1, S = 1, ah = 0, aw = 0, rs = 0, ss = 0;
+  if (along_w) {
+    src4 = view4(input, ax(input, others[0]), ax(input, others[1]), ax(input, others[2]),
+                 axis_of(input, axis));
+    dst4 = view4(output, ax(output, others[0]), ax(output, others[1]), ax(output, others[2]),
+                 axis_of(output, axis));
+    S = T, aw = anchor, ss = weights.stride(0);
+  } else {
+    src4 = view4(input, ax(input, others[0]), ax(input, others[1]), axis_of(input, axis),
+                 axis_of(input, d - 1));
+    dst4 = view4(output, ax(output, others[0]), ax(output, others[1]), axis_of(output, axis),
+                 axis_of(output, d - 1));
+    R = T, ah = anchor, rs = weights.stride(0);
+  }
+  const ConvProblem p = plane_problem(src4, output.dtype(), R, S, ah, aw, mode, cval,
+                                      weights.dtype(), Summation::ndimage_line);
+  Plan::cached(p, kernel4(weights, p.k, R, S, rs, ss), {}, ordered_plan())->execute(src4, dst4);
+}
+
+void correlate(ConstTensorView input, ConstTensorView weights, TensorView output, Border mode,
+               double cval, std::span<const std::int64_t> origins) {
+  check_nd(input, output);
+  const int d = input.rank();
+  if (weights.rank() != d)
+    detail::fail("weights", "rank ", weights.rank(), " != input rank ", d);
+  if (std::int64_t(origins.size()) != d)
+    detail::fail("origin", "has ", origins.size(), " entries for a rank-", d, " input");
+  if (is_complex(weights.dtype())) detail::fail("weights", "must be real");
+  std::array<std::int64_t, kMaxRank> anchor{};
+  for (int a = 0; a < d; ++a) {
+    if (weights.dim(a) < 1) detail::fail("weights", "has an empty axis ", a);
+    anchor[std::size_t(a)] = weights.dim(a) / 2 + origins[std::size_t(a)];
+    check_anchor("origin", anchor[std::size_t(a)], weights.dim(a));
+  }
+  if (input.numel() == 0) return;
+  // The plane: the last two axes (a 1-D array is one row).
+  const int ph = d - 2, pw = d - 1;  // ph < 0 for rank 1
+  const std::int64_t R = ph >= 0 ? weights.dim(ph) : 1, S = weights.dim(pw);
+  const std::int64_t ah = ph >= 0 ? anchor[std::size_t(ph)] : 0, aw = anchor[std::size_t(pw)];
+  const Axis h_in = ph >= 0 ? axis_of(input, ph) : Axis{}, w_in = axis_of(input, pw);
+  const Axis h_out = ph >= 0 ? axis_of(output, ph) : Axis{}, w_out = axis_of(output, pw);
+  const std::int64_t wrs = ph >= 0 ? weights.stride(ph) : 0, wss = weights.stride(pw);
+  const int outer = std::max(0, d - 2);  // outer axes 0 .. outer-1; the last one is batched
+
+  // The running sum lives in f64: the output itself when it is f64, else a temporary.
+  Tensor sum_storage;
+  TensorView sum = output;
+  if (output.dtype() != DType::f64) {
+    sum_storage = Tensor(DType::f64, std::span<const std::int64_t>(input.geometry().shape.data(),
+                                                                   std::size_t(d)));
+    sum = sum_storage.view();
+  }
+  const Axis h_sum = ph >= 0 ? axis_of(sum, ph) : Axis{}, w_sum = axis_of(sum, pw);
+  // A plane of cval for the constant border of the outer axes.
+  Tensor cval_plane;
+  if (mode == Border::constant && outer > 0) {
+    cval_plane = Tensor(DType::f64, {h_in.n, w_in.n});
+    std::fill_n(cval_plane.data_as<double>(), cval_plane.numel(), cval);
+  }
+
+  const auto es_in = std::int64_t(dtype_size(input.dtype()));
+  const auto es_w = std::int64_t(dtype_size(weights.dtype()));
+  // Runs one kernel slice over `count` output planes of one batch; src plane i = first + i.
+  auto run = [&](const char* src, Axis src_batch, DType src_dtype, Axis src_h, Axis src_w,
+                 char* dst, Axis dst_batch, const char* wslice, bool accumulate) {
+    const ConstTensorView s4(src, src_dtype, std::array<std::int64_t, 4>{src_batch.n, 1, src_h.n, src_w.n},
+                             std::array<std::int64_t, 4>{src_batch.stride, 0, src_h.stride, src_w.stride});
+    const TensorView d4(dst, DType::f64, std::array<std::int64_t, 4>{dst_batch.n, 1, h_sum.n, w_sum.n},
+                        std::array<std::int64_t, 4>{dst_batch.stride, 0, h_sum.stride, w_sum.stride});
+    ConvProblem p = plane_problem(s4, DType::f64, R, S, ah, aw, mode, cval, weights.dtype(),
+                                  Summation::ndimage);
+    p.has_residual = accumulate;
+    const ConstTensorView k4 =
+        kernel4(ConstTensorView(wslice, weights.dtype(), std::array<std::int64_t, 1>{1}), 1, R, S,
+                wrs, wss);
+    const auto plan = Plan::cached(p, k4, {}, ordered_plan());
+    if (accumulate)
+      plan->execute(s4, d4, d4);
+    else
+      plan->execute(s4, d4);
+  };
+
+  if (outer == 0) {  // rank 1 or 2: one plane
+    run(static_cast<const char*>(input.data()), Axis{}, input.dtype(), h_in, w_in,
+        static_cast<char*>(sum.data()), Axis{}, static_cast<const char*>(weights.data()), false);
+  } else {
+    // Every outer tap tuple in row-major order; within it, every output index tuple of the
+    // outer axes but the last, which is batched over the planes reading inside the array.
+    const int last = outer - 1;
+    std::array<std::int64_t, kMaxRank> tap{}, idx{};
+    const std::int64_t taps_total = [&] {
+      std::int64_t t = 1;
+      for (int a = 0; a < outer; ++a) t *= weights.dim(a);
+      return t;
+    }();
+    const auto es_sum = std::int64_t(sizeof(double));
+    for (std::int64_t ti = 0; ti < taps_total; ++ti) {
+      for (std::int64_t rem = ti, a = outer - 1; a >= 0; --a) {
+        tap[std::size_t(a)] = rem % weights.dim(int(a));
+        rem /= weights.dim(int(a));
+      }
+      const char* wslice = static_cast<const char*>(weights.data());
+      for (int a = 0; a < outer; ++a) wslice += tap[std::size_t(a)] * weights.stride(a) * es_w;
+      const bool accumulate = ti > 0;
+      std::int64_t prefix_count = 1;
+      for (int a = 0; a < last; ++a) prefix_count *= input.dim(a);
+      for (std::int64_t pi = 0; pi < prefix_count; ++pi) {
+        for (std::int64_t rem = pi, a = last - 1; a >= 0; --a) {
+          idx[std::size_t(a)] = rem % input.dim(int(a));
+          rem /= input.dim(int(a));
+        }
+        // Source offsets of the outer axes but the last; a constant border outside -> cval.
+        std::int64_t src_off = 0, dst_off = 0;
+        bool outside = false;
+        for (int a = 0; a < last; ++a) {
+          const std::int64_t j = border_index(idx[std::size_t(a)] + tap[std::size_t(a)] -
+                                                  anchor[std::size_t(a)],
+                                              input.dim(a), mode);
+          if (j < 0) outside = true;
+          src_off += j * input.stride(a);
+          dst_off += idx[std::size_t(a)] * sum.stride(a);
+        }
+        const std::int64_t A = input.dim(last), shift = tap[std::size_t(last)] - anchor[std::size_t(last)];
+        char* dst_base = static_cast<char*>(sum.data()) + dst_off * es_sum;
+        auto one_plane = [&](std::int64_t i) {
+          const std::int64_t j = border_index(i + shift, A, mode);
+          char* dst = dst_base + i * sum.stride(last) * es_sum;
+          if (outside || j < 0)
+            run(static_cast<const char*>(cval_plane.data()), Axis{}, DType::f64,
+                Axis{h_in.n, w_in.n}, Axis{w_in.n, 1}, dst, Axis{}, wslice, accumulate);
+          else
+            run(static_cast<const char*>(input.data()) + (src_off + j * input.stride(last)) * es_in,
+                Axis{}, input.dtype(), h_in, w_in, dst, Axis{}, wslice, accumulate);
+        };
+        // Interior: output planes whose source plane i + shift lies inside the array.
+        const std::int64_t lo = std::clamp<std::int64_t>(-shift, 0, A);
+        const std::int64_t hi = std::clamp<std::int64_t>(A - shift, lo, A);
+        for (std::int64_t i = 0; i < lo; ++i) one_plane(i);
+        if (hi > lo && !outside)
+          run(static_cast<const char*>(input.data()) +
+                  (src_off + (lo + shift) * input.stride(last)) * es_in,
+              Axis{hi - lo, input.stride(last)}, input.dtype(), h_in, w_in,
+              dst_base + lo * sum.stride(last) * es_sum, Axis{hi - lo, sum.stride(last)}, wslice,
+              accumulate);
+        else
+          for (std::int64_t i = lo; i < hi; ++i) one_plane(i);
+        for (std::int64_t i = hi; i < A; ++i) one_plane(i);
+      }
+    }
+  }
+  if (sum.data() != output.data()) copy(sum, output);
+}
+
+}  // namespace convkit::ndimage
