@@ -14,11 +14,15 @@ array([1., 2., 3., 3., 2., 1.])
 
 Arrays of any strides (transposes, crops, ``a[::-1]``) are read in place. What convkit computes
 itself: 1-D and 2-D arrays of uint8, uint16, int16, int32, float32, float64, complex64 and
-complex128 (and int8/uint32 through int32 arithmetic, which wraps the same way). The rest is
-computed with NumPy, with SciPy's semantics:
+complex128 (and int8/uint32 through int32 arithmetic, which wraps the same way), and direct
+``convolve``/``correlate`` of arrays of any rank: an N-D convolution is a sum of batched 2-D
+convolutions over the outer kernel taps (integers in float64 where that is provably exact, then
+wrapped as SciPy's integer arithmetic wraps; complex numbers through their real and imaginary
+parts). The rest is computed with NumPy, with SciPy's semantics:
 
 - int64/uint64 results and long double inputs: an exact NumPy tap loop (``convolve2d``,
-  ``correlate2d``, direct ``convolve``/``correlate``) or NumPy's FFT (``fftconvolve``);
+  ``correlate2d``, direct ``convolve``/``correlate``; for N-D integers only where a sum may
+  exceed 2**53) or NumPy's FFT (``fftconvolve``);
 - complex ``fftconvolve``/``oaconvolve`` (convkit's FFT paths are real), N-D ``fftconvolve``/
   ``oaconvolve`` and ``axes`` that do not reduce to one 2-D convolution (e.g. a different
   kernel row per image row): NumPy's FFT, ported from SciPy's algorithm;
@@ -27,14 +31,22 @@ computed with NumPy, with SciPy's semantics:
 
 Copies made: integer operands of ``fftconvolve`` are converted to float64 (SciPy does the
 same), operands of dtypes convkit lacks are converted to the result dtype, and a complex kernel
-of ``correlate`` is conjugated into a new (kernel-sized) array.
+of ``correlate`` is conjugated into a new (kernel-sized) array. N-D direct ``convolve``/
+``correlate``: an operand the 2-D engine does not read (int8, 32- and 64-bit integers, long
+double) is converted, and when the volume's axes are not in C order (e.g. Fortran order) the
+planes are taken along its memory and the result is copied back to C order.
 
 Deliberate differences: ``convolve``/``correlate`` with ``method='auto'`` on real floating
 data let convkit's planner choose the algorithm (it never sends NaN/Inf input to an FFT, so a
-NaN stays local as with ``method='direct'``; SciPy may pick its FFT and spread it). N-D
-``convolve``/``correlate`` (3 or more dimensions) raise ``NotImplementedError``. Empty inputs of
-``convolve2d``/``correlate2d`` raise ``ValueError`` (SciPy returns padding-only results or
-crashes).
+NaN stays local as with ``method='direct'``; SciPy may pick its FFT and spread it).
+``method='fft'`` warns ("Use of fft convolution on input with NAN or inf ...", a
+RuntimeWarning) whenever an input holds NaN or Inf; SciPy warns only when the first output
+sample is NaN/Inf, which its FFT makes so for any NaN/Inf input, whereas convkit's 1-D and 2-D
+real FFT keeps them local: the numbers stay convkit's (NaN/Inf only where a direct sum would
+have them), the warning stays SciPy's. Empty inputs of ``convolve2d``/``correlate2d`` raise
+``ValueError`` (SciPy returns padding-only results or crashes); with an empty operand
+``convolve``/``correlate`` (direct) give SciPy's zeros or ``ValueError`` where SciPy's padding
+step fails, and with ``method='fft'`` an empty array (SciPy raises ``IndexError``).
 """
 
 import timeit
@@ -42,7 +54,7 @@ import warnings
 
 import numpy as np
 
-from . import _core
+from . import _core, _signal_nd
 from ._signal_fft import (_CORE, _REAL_FLOAT, _apply_conv_mode, _as2d, _check_mode, _fft_conv,
                           _fft_prelude, _fftconv_faster, _init_freq_conv_axes,
                           _inputs_swap_needed, _reverse_and_conj)
@@ -206,15 +218,9 @@ def _np_conv_ok(volume, kernel, mode):
     return False
 
 
-def _not_nd(x, name):
-    if x.ndim > 2:
-        raise NotImplementedError(
-            f"convkit.signal.{name} handles 1-D and 2-D arrays; got {x.ndim}-D input "
-            f"(use scipy.signal.{name} for N-D arrays)")
-
-
 def _direct(volume, kernel, mode, method_algorithm):
-    """SciPy's method='direct' convolution (arguments checked, 'valid' swap done)."""
+    """SciPy's method='direct' convolution (arguments checked, 'valid' swap done); N-D arrays
+    and empty operands through _signal_nd."""
     if _np_conv_ok(volume, kernel, mode):
         route = _route(volume, kernel)
         if route[0] != "core" or volume.size == 0 or kernel.size == 0:
@@ -222,6 +228,8 @@ def _direct(volume, kernel, mode, method_algorithm):
         _, a, b, post = route
         out = _core.convolve(a, b, mode)
         return out if post is None else out.astype(post)
+    if volume.ndim > 2 or volume.size == 0 or kernel.size == 0:
+        return _signal_nd.direct(volume, kernel, mode, method_algorithm)
     out = _direct2d(_as2d(volume), _as2d(kernel), mode, "fill", 0, True,
                     _algorithm_for(volume, kernel, method_algorithm), "Unsupported type")
     return out.reshape(-1) if volume.ndim == 1 else out
@@ -235,12 +243,21 @@ def _algorithm_for(volume, kernel, method):
     return "auto"
 
 
+def _nonfinite(volume, kernel, out):
+    """Whether to give SciPy's warning about FFTs and NaN/Inf: SciPy looks at out[0], where its
+    FFT has spread any NaN/Inf of the input; convkit's FFT keeps them local, so the inputs are
+    looked at too."""
+    if out.size and not np.isfinite(out.flat[0]):
+        return True
+    return any(x.dtype.kind in "fc" and not np.isfinite(x).all() for x in (volume, kernel))
+
+
 def convolve(in1, in2, mode="full", method="auto"):
-    """Convolve two 1-D or 2-D arrays: ``scipy.signal.convolve``.
+    """Convolve two N-D arrays: ``scipy.signal.convolve``.
 
     method: 'direct' (exact sums), 'fft' (``fftconvolve``, rounded back to integers for integer
-    inputs) or 'auto' (convkit's planner for real floating data; SciPy's
-    ``choose_conv_method`` otherwise). N-D (3+) arrays raise NotImplementedError.
+    inputs; a RuntimeWarning when an input holds NaN/Inf) or 'auto' (convkit's planner for real
+    floating data; SciPy's ``choose_conv_method`` otherwise).
 
     >>> convolve(np.array([1, 2, 3]), np.array([0, 1, 0.5]))
     array([0. , 1. , 2.5, 4. , 1.5])
@@ -256,7 +273,6 @@ def convolve(in1, in2, mode="full", method="auto"):
         volume, kernel = kernel, volume
     if method not in ("auto", "direct", "fft"):
         raise ValueError("Acceptable method flags are 'auto', 'direct', or 'fft'.")
-    _not_nd(volume, "convolve")
     if method == "auto":
         rt = np.result_type(volume, kernel)
         both_core = volume.dtype in _CORE and kernel.dtype in _CORE
@@ -268,7 +284,7 @@ def convolve(in1, in2, mode="full", method="auto"):
         result_type = np.result_type(volume, kernel)
         if result_type.kind in "iu":
             out = np.round(out)
-        if out.size and (np.isnan(out.reshape(-1)[0]) or np.isinf(out.reshape(-1)[0])):
+        if _nonfinite(volume, kernel, out):
             warnings.warn("Use of fft convolution on input with NAN or inf results in NAN or "
                           "inf output. Consider using method='direct' instead.",
                           category=RuntimeWarning, stacklevel=2)
@@ -277,7 +293,7 @@ def convolve(in1, in2, mode="full", method="auto"):
 
 
 def correlate(in1, in2, mode="full", method="auto"):
-    """Cross-correlate two 1-D or 2-D arrays: ``scipy.signal.correlate``
+    """Cross-correlate two N-D arrays: ``scipy.signal.correlate``
     (= ``convolve(in1, in2[::-1, ::-1].conj(), mode)``; 1-D 'direct' follows ``numpy.correlate``).
 
     >>> correlate(np.array([1.0, 2, 3]), np.array([0, 1, 0.5]), mode='same')
@@ -294,7 +310,6 @@ def correlate(in1, in2, mode="full", method="auto"):
         return convolve(in1, _reverse_and_conj(in2), mode, method)
     if method != "direct":
         raise ValueError("Acceptable method flags are 'auto', 'direct', or 'fft'.")
-    _not_nd(in1, "correlate")
     if _np_conv_ok(in1, in2, mode):
         route = _route(in1, in2)
         if route[0] != "core" or in1.size == 0 or in2.size == 0:

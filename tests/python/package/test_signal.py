@@ -235,11 +235,140 @@ def test_convolve_views_and_scalars(rng):
     assert cs.correlate(np.array(2j), np.array(1j)) == ss.correlate(np.array(2j), np.array(1j))
 
 
-def test_convolve_nd_not_implemented():
-    a = np.ones((3, 3, 3))
-    for f in (cs.convolve, cs.correlate):
-        with pytest.raises(NotImplementedError, match="1-D and 2-D"):
-            f(a, a, method="direct")
+# ---- N-D convolve / correlate --------------------------------------------------------------------
+
+ND_DTYPES = ["uint8", "int16", "int32", "int64", "float32", "float64", "complex64", "complex128"]
+
+
+def nd_operand(rng, shape, dtype, integer_valued):
+    """Small integers (exact sums in every dtype) or random values (full-range integers)."""
+    dtype = np.dtype(dtype)
+    if not integer_valued:
+        return random_array(rng, shape, dtype)
+    lo = 0 if dtype.kind == "u" else -5
+    x = rng.integers(lo, 6, size=shape)
+    if dtype.kind == "c":
+        x = x + 1j * rng.integers(lo, 6, size=shape)
+    return x.astype(dtype)
+
+
+def nd_view(rng, x):
+    """x as a view of another layout: Fortran order, reversed axes, strided crop, transpose."""
+    kind = rng.integers(0, 5)
+    if kind == 1:
+        return np.asfortranarray(x)
+    if kind == 2:
+        return np.ascontiguousarray(x[::-1, ..., ::-1])[::-1, ..., ::-1]
+    if kind == 3:
+        big = np.zeros(tuple(2 * n + 1 for n in x.shape), x.dtype)
+        big[(slice(1, None, 2),) * x.ndim] = x
+        return big[(slice(1, None, 2),) * x.ndim]
+    if kind == 4:
+        axes = tuple(rng.permutation(x.ndim))
+        return np.ascontiguousarray(x.transpose(axes)).transpose(np.argsort(axes))
+    return x
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "auto"])
+@pytest.mark.parametrize("dtype", ND_DTYPES)
+def test_nd_against_scipy(dtype, method):
+    """Rank 3 and 4, random shapes 1..7 (kernels larger than the input too), every mode, views
+    of several layouts. Exact for integers and for integer-valued floats with 'direct'; to
+    round-off otherwise (FFTs, and convkit's planner under 'auto')."""
+    rng = np.random.default_rng([ND_DTYPES.index(dtype), len(method)])
+    for case in range(16):
+        nd = 3 + case % 2
+        s1 = tuple(rng.integers(1, 8, nd))
+        s2 = tuple(rng.integers(1, 8, nd)) if case % 4 else tuple(rng.integers(1, 4, nd))
+        # full-range integers only where SciPy's own method is exact ('direct')
+        integer_valued = method != "direct" or case % 3 != 0
+        a = nd_view(rng, nd_operand(rng, s1, dtype, integer_valued))
+        b = nd_view(rng, nd_operand(rng, s2, dtype, integer_valued))
+        exact = np.dtype(dtype).kind in "iu" or (method == "direct" and integer_valued)
+        for name in ("convolve", "correlate"):
+            for mode in MODES:
+                try:
+                    want = getattr(ss, name)(a, b, mode, method)
+                except ValueError:  # 'valid' with neither operand the larger
+                    with pytest.raises(ValueError, match="at least as large"):
+                        getattr(cs, name)(a, b, mode, method)
+                    continue
+                got = getattr(cs, name)(a, b, mode, method)
+                if exact:
+                    assert got.shape == want.shape and got.dtype == want.dtype
+                    np.testing.assert_array_equal(got, want)
+                else:
+                    assert_same(got, want, n_terms=b.size, tol=1e-4 if want.dtype in (
+                        np.float32, np.complex64) else 1e-10)
+                assert got.flags.c_contiguous
+
+
+def test_nd_valid_swap_and_its_error(rng):
+    a, k = rng.standard_normal((3, 4, 5)), rng.standard_normal((5, 6, 7))
+    for name in ("convolve", "correlate"):
+        for method in ("direct", "fft", "auto"):
+            assert_same(getattr(cs, name)(a, k, "valid", method),
+                        getattr(ss, name)(a, k, "valid", method), n_terms=a.size)
+            with pytest.raises(ValueError, match="at least as large"):
+                getattr(cs, name)(a, k[:2], "valid", method)
+
+
+def test_nd_mixed_dtypes_and_wrapping(rng):
+    """SciPy's result dtypes; integer sums that overflow wrap as SciPy's integer loops do."""
+    pairs = [("uint8", "int8"), ("int16", "uint16"), ("uint8", "float32"), ("int32", "float32"),
+             ("int8", "int8"), ("uint32", "uint32"), ("int64", "uint8"), ("bool", "uint8"),
+             ("float32", "complex64"), ("int16", "complex128"), ("longdouble", "float32")]
+    for d1, d2 in pairs:
+        a, b = random_array(rng, (4, 3, 5), d1), random_array(rng, (2, 3, 2), d2)
+        for mode in MODES:
+            for name in ("convolve", "correlate"):
+                assert_same(getattr(cs, name)(a, b, mode, "direct"),
+                            getattr(ss, name)(a, b, mode, "direct"), n_terms=b.size)
+    for d in ("bool", "float16"):  # SciPy refuses them
+        same_outcome(lambda: cs.convolve(np.ones((2, 2, 2), d), np.ones((2, 2, 2), d), "full",
+                                         "direct"),
+                     lambda: ss.convolve(np.ones((2, 2, 2), d), np.ones((2, 2, 2), d), "full",
+                                         "direct"))
+
+
+def test_nd_empty_and_0d():
+    shapes = [((0, 3, 3), (2, 2, 2)), ((3, 3, 3), (0, 2, 2)), ((0, 3, 3), (0, 2, 2)),
+              ((2, 0, 3), (1, 1, 1)), ((3, 3, 0), (2, 2, 1)), ((1, 3, 3), (0, 2, 2)),
+              ((0, 4), (2, 2)), ((3, 3), (0, 2))]
+    for s1, s2 in shapes:
+        for mode in MODES:
+            for name in ("convolve", "correlate"):
+                same_outcome(lambda: getattr(cs, name)(np.ones(s1), np.ones(s2), mode, "direct"),
+                             lambda: getattr(ss, name)(np.ones(s1), np.ones(s2), mode, "direct"))
+    for method in ("direct", "fft", "auto"):
+        assert cs.convolve(np.array(2.0), np.array(3.0), method=method) == 6
+        assert cs.correlate(np.array(2j), np.array(1j), method=method) == 2
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # NumPy's FFT
+@pytest.mark.parametrize("shape", [(1000,), (30, 40), (6, 7, 8)])
+def test_fft_method_warns_on_nonfinite_input(shape):
+    """SciPy's RuntimeWarning whenever an input holds NaN/Inf; none for finite input."""
+    rng = np.random.default_rng(5)
+    x, k = rng.standard_normal(shape), rng.standard_normal(tuple(min(n, 5) for n in shape))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cs.convolve(x, k, "same", "fft")
+    for bad in (np.nan, np.inf):
+        y = x.copy()
+        y[tuple(n // 3 for n in shape)] = bad
+        for args in ((y, k), (k, y), (x, np.where(k == k.flat[0], bad, k))):
+            with pytest.warns(RuntimeWarning, match="Use of fft convolution"):
+                cs.convolve(*args, mode="same", method="fft")
+            with pytest.warns(RuntimeWarning, match="Use of fft convolution"):
+                cs.correlate(*args, mode="full", method="fft")
+    # convkit's 1-D/2-D FFT keeps the NaN where the direct sum has it (SciPy's spreads it)
+    y = x.copy()
+    y[tuple(n // 3 for n in shape)] = np.nan
+    with pytest.warns(RuntimeWarning):
+        got = cs.convolve(y, k, "same", "fft")
+    if len(shape) < 3:
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(cs.convolve(y, k, "same", "direct")))
 
 
 BAD_CONV = [
@@ -267,7 +396,8 @@ FFT_CASES = [((40,), (7,), None), ((9,), (12,), None), ((1,), (5,), None), ((30,
              ((6, 40), (6, 9), [1]), ((6, 40), (6, 9), -1), ((25, 6), (8, 1), [0]),
              ((25, 6), (8, 6), 0), ((1, 30), (4, 7), [1]), ((12, 14), (3, 5), (0, 1)),
              ((12, 14), (3, 5), [-1, -2]), ((6, 7, 8), (2, 3, 4), None),
-             ((6, 7, 8), (6, 3, 1), [1]),
+             ((6, 7, 8), (6, 3, 1), [1]), ((3, 4, 5, 6), (2, 3, 1, 4), None),
+             ((3, 4, 5, 6), (3, 1, 5, 2), [1, 3]), ((2, 3, 4, 5), (5, 4, 3, 2), [0, -1]),
              ((1, 1), (1, 1), None), ((64, 64), (15, 15), None)]
 
 
@@ -328,7 +458,8 @@ def test_fft_scalars_and_empty():
 
 def test_choose_conv_method_agrees(rng):
     cases = [((10,), (3,)), ((1000,), (200,)), ((5000,), (5000,)), ((30, 30), (3, 3)),
-             ((200, 200), (25, 25)), ((64, 64), (64, 64)), ((100, 100), (9, 9))]
+             ((200, 200), (25, 25)), ((64, 64), (64, 64)), ((100, 100), (9, 9)),
+             ((8, 8, 8), (3, 3, 3)), ((20, 20, 20), (9, 9, 9)), ((4, 5, 6, 7), (2, 3, 2, 3))]
     for s1, s2 in cases:
         for dtype in ("float64", "int32", "uint8", "complex128", "bool"):
             a, b = random_array(rng, s1, dtype), random_array(rng, s2, dtype)
