@@ -38,6 +38,11 @@ for values rounding below 0 in OpenCV's SIMD lanes (the first floor(W*C/8)*8 sam
 Not reproduced (OpenCV bugs): filter2D of uint32 images returns zeros in OpenCV 5.0; integer
 Sobel with ksize 31 overflows OpenCV's int32 sums; blur of uint8 with a 2-pixel window wraps
 (255+255)/2 to 0 in OpenCV 5.0 (convkit gives 255).
+
+Per-call cost: every filter first tries a fast path for the common call (an ndarray image of a
+native dtype, HxW or HxWxC with C != 1, exact int/float arguments, a non-WRAP border) whose
+depth/border decisions are cached per (src dtype, ddepth, borderType); anything else takes the
+general path, which makes every check and raises every error described above.
 """
 
 import numbers
@@ -97,18 +102,39 @@ _LAPLACE_BIG_PAIRS = {s: {_U8, _S8, _U16, _S16, _S32, _F32, _F64}
 _BOX_PAIRS = {s: {_U8, _U16, _S16, _S32, _F32, _F64} for s in (_U8, _U16, _S16, _S32)}
 _BOX_PAIRS.update({_F32: {_U8, _U16, _S16, _F32, _F64}, _F64: {_U8, _U16, _S16, _F32, _F64}})
 
+# The fast paths: module-level names (no attribute look-ups per call).
+_ND = np.ndarray
+_DT_F32, _DT_F64 = np.dtype(np.float32), np.dtype(np.float64)
+_CENTRE = (-1, -1)  # the anchor default; the library's -1 is cv::normalizeAnchor's centre
+_filter2d, _sep_filter2d = _core.filter2d, _core.sep_filter2d
+_gaussian_blur, _box_filter = _core.gaussian_blur, _core.box_filter
+_sobel, _scharr, _laplacian = _core.sobel, _core.scharr, _core.laplacian
+_may_share_memory = np.may_share_memory
+_NAMES = {dt: dt.name for dt in _DEPTH_DTYPE.values()}  # dtype.name costs ~2 us a call
+
+
+def _name(dtype):
+    return _NAMES.get(dtype) or dtype.name
+
 
 # ------------------------------------------------------------------------------------------------
-# Argument handling shared by the filters
+# Argument handling shared by the filters (the general path)
 # ------------------------------------------------------------------------------------------------
 
 def _int(value, name):
+    if type(value) is int:
+        return value
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     return int(value)
 
 
 def _float(value, name):
+    t = type(value)
+    if t is float:
+        return value
+    if t is int:
+        return float(value)
     if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool):
         return float(value)
     raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
@@ -132,6 +158,7 @@ class _Image:
         if src.dtype.kind not in "biuf":
             raise TypeError(f"Expected Ptr<cv::UMat> for argument '{name}': dtype {src.dtype} "
                             "is not an image type")
+        self.src = src
         if src.dtype in (np.int64, np.uint64):  # cv2's bindings pass these as CV_32S
             src = src.astype(np.int32)
         if src.ndim == 1:
@@ -227,15 +254,32 @@ def _prod(values):
     return p
 
 
-def _to_depth(values, dtype):
-    """A float64 result to an integer dtype the library has no output for (int8, int32):
-    cv::saturate_cast (round half to even, clamp)."""
-    info = np.iinfo(dtype)
-    return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+# ------------------------------------------------------------------------------------------------
+# Results: new arrays, or written into dst
+# ------------------------------------------------------------------------------------------------
+
+def _target(dst, img, dtype):
+    """A view of `dst` with src's (HxW / HxWxC) shape for the library's out=, when `dst` takes
+    the result directly: an array of the output's dtype and shape (HxW or, for an HxWx1 image,
+    HxWx1 too), writable, and either src itself (the library copies the input internally) or
+    not overlapping it. Otherwise None: a new result, then `_finish`."""
+    if not isinstance(dst, np.ndarray) or dst.dtype != dtype or not dst.flags.writeable:
+        return None
+    a = img.array
+    if dst.shape == a.shape:
+        view = dst
+    elif dst.shape == tuple(img.out_shape):  # an HxW dst for an HxWx1 image
+        view = dst[:, :, None]
+    else:
+        return None
+    if dst is not img.src and _may_share_memory(dst, a):
+        return None
+    return view
 
 
 def _finish(result, img, dtype, dst):
-    """cv2's output: src's shape (HxWx1 -> HxW), `dtype`; written into `dst` when it fits."""
+    """cv2's output: src's shape (HxWx1 -> HxW), `dtype`; copied into `dst` when it fits (only
+    reached for a read-only or src-overlapping dst: `_target` takes the others directly)."""
     result = np.asarray(result)
     if result.dtype != dtype:
         result = result.astype(dtype)
@@ -246,12 +290,107 @@ def _finish(result, img, dtype, dst):
     return result.reshape(img.out_shape)
 
 
-def _direct_dst(dst, img, dtype):
-    """dst as the library's out= (same shape as src, same dtype), or None."""
-    if isinstance(dst, np.ndarray) and dst.dtype == dtype and dst.shape == img.array.shape \
-            and dst.flags.writeable and not np.may_share_memory(dst, img.array):
+def _store(values, dtype, out):
+    """A float64 result (ours to modify) in a dtype the library has no output for:
+    cv::saturate_cast (round half to even, clamp); into `out` when given, else a new array."""
+    if dtype == np.bool_:
+        return np.not_equal(np.rint(values), 0, out=out)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        np.rint(values, out=values)
+        np.clip(values, info.min, info.max, out=values)
+    if out is None:
+        return values.astype(dtype)
+    np.copyto(out, values, casting="unsafe")
+    return out
+
+
+def _to_depth(values, dtype):
+    """A float64 result to an integer dtype the library has no output for (int8, int32):
+    cv::saturate_cast (round half to even, clamp)."""
+    info = np.iinfo(dtype)
+    return np.clip(np.rint(values), info.min, info.max).astype(dtype)
+
+
+def _done(view, dst, result, img, dtype):
+    """The call's return value: `dst` when the result went into `view`, else `result` shaped."""
+    if view is not None:
         return dst
-    return None
+    return _finish(result, img, dtype, dst)
+
+
+# ------------------------------------------------------------------------------------------------
+# Fast-path decisions, cached per (src dtype, ddepth, borderType)
+# ------------------------------------------------------------------------------------------------
+# An entry (ddepth argument for the library, border name, output dtype) exists only where the
+# general path would run the library straight on src with that dtype: native source and output
+# dtypes, an accepted depth pair and border, no BORDER_WRAP (its acceptance depends on sizes).
+# Only accepted keys are stored, so the dicts stay small (<= 7 dtypes x ddepths x borders).
+
+def _learn(cache, key, pairs):
+    dt, ddepth, bt = key
+    depth = _DTYPE_DEPTH.get(dt)
+    if dt not in _NATIVE or depth not in pairs:
+        return None
+    out_depth = depth if ddepth < 0 else ddepth
+    base = bt & ~BORDER_ISOLATED
+    if out_depth not in pairs[depth] or base not in _BORDER_NAMES or base == BORDER_WRAP:
+        return None
+    out = _DEPTH_DTYPE[out_depth]
+    if out not in _NATIVE:
+        return None
+    entry = (None if out == dt else _name(out), _BORDER_NAMES[base], out)
+    cache[key] = entry
+    return entry
+
+
+_F2D = {}   # filter2D with a kernel of < 50 taps (never OpenCV's DFT path)
+_SEP = {}   # sepFilter2D, Sobel, Scharr
+_BOX = {}   # boxFilter, blur: no int32, no signed -> unsigned (OpenCV's SIMD-lane quirk)
+_LAP = {}   # Laplacian ksize 1, 3
+_LAP5 = {}  # Laplacian ksize 5..31
+_GAUSS = {}  # GaussianBlur: (dtype, kw, kh, sigmaX, sigmaY, borderType) -> library arguments
+_SOBEL_OK = set()  # (dx, dy, ksize) that passed _check_sobel
+
+
+def _learn_box(key):
+    entry = _learn(_BOX, key, _BOX_PAIRS)
+    if entry is not None and key[0].kind == "i" and entry[2].kind == "u":
+        del _BOX[key]
+        return None
+    return entry
+
+
+_GAUSS_LIMIT = 512
+
+
+def _learn_gauss(key):
+    """GaussianBlur's checks for exact int sizes / real sigmas (no BORDER_WRAP on float images:
+    whether OpenCV takes it there depends on the image size)."""
+    dt, kw, kh, sigma_x, sigma_y, bt = key
+    depth = _DTYPE_DEPTH.get(dt)
+    if dt not in _NATIVE or depth is None:
+        return None
+    sx, sy = float(sigma_x), float(sigma_y)
+    if sy <= 0:
+        sy = sx
+    kw = 0 if (kw <= 0 and sx > 0) else kw
+    kh = 0 if (kh <= 0 and sy > 0) else kh
+    for side, s in ((kw, sx), (kh, sy)):
+        if (side == 0 and not s > 0) or side < 0 or (side > 0 and side % 2 == 0):
+            return None
+    base = bt & ~BORDER_ISOLATED
+    if base not in _BORDER_NAMES or (base == BORDER_WRAP and depth not in (_U8, _U16)):
+        return None
+    sx, sy = max(sx, 0.0), max(sy, 0.0)
+    per_u8 = 3 if depth == _U8 else 4  # the sides OpenCV derives (1: a copy along that axis)
+    ew = kw or (int(round(sx * per_u8 * 2 + 1)) | 1)
+    eh = kh or (int(round(sy * per_u8 * 2 + 1)) | 1)
+    if len(_GAUSS) >= _GAUSS_LIMIT:  # sigmas are unbounded: keep the cache small
+        _GAUSS.clear()
+    entry = ((kw, kh), sx, sy, _BORDER_NAMES[base], dt, ew == 1, eh == 1)
+    _GAUSS[key] = entry
+    return entry
 
 
 # ------------------------------------------------------------------------------------------------
@@ -267,8 +406,54 @@ def _from_f64(values, dtype):
     return values.astype(dtype)
 
 
-def filter2D(src, ddepth, kernel, dst=None, anchor=(-1, -1), delta=0, borderType=BORDER_DEFAULT):
+def _at(anchor, kw, kh):
+    """A non-default anchor for a fast path: an exact (x, y) int tuple inside the kw x kh
+    kernel, -1 = centre (passed on as is: the library's -1 is cv::normalizeAnchor's centre);
+    None for anything else (the general path checks and refuses it)."""
+    if type(anchor) is tuple and len(anchor) == 2:
+        x, y = anchor
+        if type(x) is int and type(y) is int and -1 <= x < kw and -1 <= y < kh:
+            return anchor
+    return None
+
+
+# The fast paths below call the library only where the general path would make the same call
+# (or one with the same result). What they leave to the library's own checks (an empty image
+# or kernel, a kernel that is not 1xN / HxW, a read-only dst or one of another shape, ...)
+# raises ValueError / TypeError there before anything is written; they then take the general
+# path, which raises cv's error or returns a new array as cv2 does.
+
+def filter2D(src, ddepth, kernel, dst=None, anchor=_CENTRE, delta=0, borderType=BORDER_DEFAULT):
     """``cv2.filter2D``: correlation of every channel with `kernel` (output = src's size)."""
+    if type(src) is _ND and type(kernel) is _ND and type(ddepth) is int \
+            and type(borderType) is int:
+        e = _F2D.get((src.dtype, ddepth, borderType)) \
+            or _learn(_F2D, (src.dtype, ddepth, borderType), _FILTER2D_PAIRS)
+        nd = src.ndim
+        # < 50 taps: never OpenCV's DFT path; a 1-D kernel is a 1xN row for the library too
+        if e is not None and kernel.size < 50 and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
+            k = kernel
+            kd = k.dtype
+            if kd is not _DT_F32 and kd is not _DT_F64:
+                k = k.astype(_DT_F64) if kd.kind in "biuf" and k.ndim == 2 else None
+            t = type(delta)
+            at = anchor
+            if at is not _CENTRE:
+                at = _at(at, k.shape[1], k.shape[0]) if k is not None and k.ndim == 2 else None
+            if k is not None and at is not None and (t is float or t is int):
+                try:
+                    if dst is None:
+                        return _filter2d(src, k, e[0], at, float(delta), e[1])
+                    if type(dst) is _ND and dst.dtype is e[2]:
+                        _filter2d(src, k, e[0], at, float(delta), e[1], 0.0, "HWC", "saturate",
+                                  "auto", dst)
+                        return dst
+                except (ValueError, TypeError):
+                    pass
+    return _filter2D(src, ddepth, kernel, dst, anchor, delta, borderType)
+
+
+def _filter2D(src, ddepth, kernel, dst, anchor, delta, borderType):
     img = _Image(src)
     k = _kernel2d(kernel)
     dd = _int(ddepth, "ddepth")
@@ -283,20 +468,45 @@ def filter2D(src, ddepth, kernel, dst=None, anchor=(-1, -1), delta=0, borderType
     at = _anchor(anchor, k.shape[1], k.shape[0])
     border = _border(borderType, allow_wrap=dft, what="filter2D")
     delta = _float(delta, "delta")
+    view = _target(dst, img, dtype)
     if src_dt not in _NATIVE or dtype not in _NATIVE:  # other dtypes: through float64
         a = img.array if src_dt in _NATIVE else img.array.astype(np.float64)
-        r = _core.filter2d(a, k, ddepth="float64", anchor=at, delta=delta, border=border,
-                           layout="HWC")
-        return _finish(_from_f64(np.asarray(r), dtype), img, dtype, dst)
-    out = _direct_dst(dst, img, dtype)
-    r = _core.filter2d(img.array, k, ddepth=dtype.name, anchor=at, delta=delta, border=border,
-                       layout="HWC", out=out)
-    return out if out is not None else _finish(r, img, dtype, dst)
+        r = _filter2d(a, k, "float64", at, delta, border)
+        return _done(view, dst, _store(r, dtype, view), img, dtype)
+    r = _filter2d(img.array, k, _name(dtype), at, delta, border, 0.0, "HWC", "saturate", "auto",
+                  view)
+    return _done(view, dst, r, img, dtype)
 
 
-def sepFilter2D(src, ddepth, kernelX, kernelY, dst=None, anchor=(-1, -1), delta=0,
+def sepFilter2D(src, ddepth, kernelX, kernelY, dst=None, anchor=_CENTRE, delta=0,
                 borderType=BORDER_DEFAULT):
     """``cv2.sepFilter2D``: correlation with kernelY (down the columns) x kernelX (along rows)."""
+    if type(src) is _ND and type(kernelX) is _ND and type(kernelY) is _ND \
+            and type(ddepth) is int and type(borderType) is int:
+        e = _SEP.get((src.dtype, ddepth, borderType)) \
+            or _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
+        nd = src.ndim
+        kd = kernelX.dtype
+        t = type(delta)
+        # float vectors of one dtype; the library takes N, 1xN and Nx1 as they are
+        if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
+                and (kd is _DT_F32 or kd is _DT_F64) and kernelY.dtype is kd \
+                and (t is float or t is int):
+            at = anchor if anchor is _CENTRE else _at(anchor, kernelX.size, kernelY.size)
+            if at is not None:
+                try:
+                    if dst is None:
+                        return _sep_filter2d(src, kernelX, kernelY, e[0], at, float(delta), e[1])
+                    if type(dst) is _ND and dst.dtype is e[2]:
+                        _sep_filter2d(src, kernelX, kernelY, e[0], at, float(delta), e[1], 0.0,
+                                      "HWC", "saturate", "auto", dst)
+                        return dst
+                except (ValueError, TypeError):
+                    pass
+    return _sepFilter2D(src, ddepth, kernelX, kernelY, dst, anchor, delta, borderType)
+
+
+def _sepFilter2D(src, ddepth, kernelX, kernelY, dst, anchor, delta, borderType):
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _SEP_PAIRS, "sepFilter2D")
     kx, ky = _vector(kernelX, "kernelX"), _vector(kernelY, "kernelY")
@@ -306,10 +516,10 @@ def sepFilter2D(src, ddepth, kernelX, kernelY, dst=None, anchor=(-1, -1), delta=
     at = _anchor(anchor, kx.shape[0], ky.shape[0])
     border = _border(borderType, what="sepFilter2D")
     delta = _float(delta, "delta")
-    out = _direct_dst(dst, img, dtype)
-    r = _core.sep_filter2d(img.array, kx, ky, ddepth=dtype.name, anchor=at, delta=delta,
-                           border=border, layout="HWC", out=out)
-    return out if out is not None else _finish(r, img, dtype, dst)
+    view = _target(dst, img, dtype)
+    r = _sep_filter2d(img.array, kx, ky, _name(dtype), at, delta, border, 0.0, "HWC", "saturate",
+                      "auto", view)
+    return _done(view, dst, r, img, dtype)
 
 
 def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=BORDER_DEFAULT):
@@ -317,6 +527,32 @@ def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=BORDER_DEFAU
 
     As OpenCV: sigmaY <= 0 means sigmaX; a ksize side <= 0 is derived from its sigma
     (``round(sigma * (3 if uint8 else 4) * 2 + 1) | 1``); negative sigmas count as 0."""
+    if type(src) is _ND and type(ksize) is tuple and len(ksize) == 2 and type(borderType) is int:
+        kw, kh = ksize
+        t, u = type(sigmaX), type(sigmaY)
+        nd = src.ndim
+        if type(kw) is int and type(kh) is int and (t is float or t is int) \
+                and (u is float or u is int) and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
+            key = (src.dtype, kw, kh, sigmaX, sigmaY, borderType)
+            e = _GAUSS.get(key) or _learn_gauss(key)
+            if e is not None:
+                try:
+                    if dst is None:
+                        return _gaussian_blur(src, e[0], e[1], e[2], e[3])
+                    if type(dst) is _ND and dst.dtype is e[4]:
+                        # a 1x1 kernel (also a 1-pixel side off BORDER_CONSTANT) is a plain
+                        # element copy in the library, right only for dst src itself or apart
+                        if dst is not src and (e[5] or src.shape[1] == 1) \
+                                and (e[6] or src.shape[0] == 1) and _may_share_memory(dst, src):
+                            return _GaussianBlur(src, ksize, sigmaX, dst, sigmaY, borderType)
+                        _gaussian_blur(src, e[0], e[1], e[2], e[3], "HWC", "auto", dst)
+                        return dst
+                except (ValueError, TypeError):
+                    pass
+    return _GaussianBlur(src, ksize, sigmaX, dst, sigmaY, borderType)
+
+
+def _GaussianBlur(src, ksize, sigmaX, dst, sigmaY, borderType):
     img = _Image(src)
     img.require_depth({_U8, _U16, _S16, _F32, _F64}, "GaussianBlur")
     kw, kh = _pair(ksize, "ksize")
@@ -342,13 +578,38 @@ def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=BORDER_DEFAU
         ew, eh = (1 if cols == 1 else ew), (1 if rows == 1 else eh)
     copy = ew == 1 and eh == 1
     border = _border(borderType, allow_wrap=img.depth in (_U8, _U16) or copy, what="GaussianBlur")
-    r = _core.gaussian_blur(img.array, (kw, kh), sx, sy, border=border, layout="HWC")
-    return _finish(r, img, img.array.dtype, dst)
+    dtype = img.array.dtype
+    view = _target(dst, img, dtype)
+    r = _gaussian_blur(img.array, (kw, kh), sx, sy, border, "HWC", "auto", view)
+    return _done(view, dst, r, img, dtype)
 
 
-def boxFilter(src, ddepth, ksize, dst=None, anchor=(-1, -1), normalize=True,
+def boxFilter(src, ddepth, ksize, dst=None, anchor=_CENTRE, normalize=True,
               borderType=BORDER_DEFAULT):
     """``cv2.boxFilter``: the (normalised) sum over a ksize window; OpenCV's integer rounding."""
+    if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
+            and type(ksize) is tuple and len(ksize) == 2:
+        e = _BOX.get((src.dtype, ddepth, borderType)) or _learn_box((src.dtype, ddepth, borderType))
+        kw, kh = ksize
+        nd = src.ndim
+        if e is not None and type(kw) is int and type(kh) is int and kw > 0 and kh > 0 \
+                and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
+            at = anchor if anchor is _CENTRE else _at(anchor, kw, kh)
+            n = type(normalize)
+            if at is not None and (n is bool or n is int):
+                n = bool(normalize)
+                try:
+                    if dst is None:
+                        return _box_filter(src, e[0], ksize, at, n, e[1])
+                    if type(dst) is _ND and dst.dtype is e[2]:
+                        _box_filter(src, e[0], ksize, at, n, e[1], "HWC", "auto", dst)
+                        return dst
+                except (ValueError, TypeError):
+                    pass
+    return _boxFilter(src, ddepth, ksize, dst, anchor, normalize, borderType)
+
+
+def _boxFilter(src, ddepth, ksize, dst, anchor, normalize, borderType):
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _BOX_PAIRS, "boxFilter")
     kw, kh = _pair(ksize, "ksize")
@@ -359,33 +620,51 @@ def boxFilter(src, ddepth, ksize, dst=None, anchor=(-1, -1), normalize=True,
     small_float = img.depth in (_F32, _F64) and dtype == img.array.dtype and kw <= 5 and kh <= 5
     border = _border(borderType, allow_wrap=small_float, what="boxFilter")
     normalize = bool(normalize)
-    if img.array.dtype in _NATIVE and dtype in _NATIVE:
-        r = np.asarray(_core.box_filter(img.array, dtype.name, (kw, kh), anchor=at,
-                                        normalize=normalize, border=border, layout="HWC"))
-    else:  # int32 source or destination: the exact window sum in float64, OpenCV's scaling
-        a = img.array if img.array.dtype in _NATIVE else img.array.astype(np.float64)
-        total = np.asarray(_core.filter2d(a, np.ones((kh, kw)), ddepth="float64", anchor=at,
-                                          border=border, layout="HWC"))
-        if normalize:
-            total = total * (1.0 / (kw * kh))
-        r = _to_depth(total, dtype) if dtype.kind in "iu" else total.astype(dtype)
-    if img.array.dtype.kind == "i" and dtype.kind == "u":
+    a = img.array
+    native = a.dtype in _NATIVE and dtype in _NATIVE
+    exact = a if a.dtype in _NATIVE else a.astype(np.float64)  # for the float64 window sums
+    quirk = None
+    if a.dtype.kind == "i" and dtype.kind == "u":
         # OpenCV's SIMD lanes (the first floor(W*C/8)*8 samples of each row) store a signed
         # image's box value into an unsigned depth through an unsigned integer: a value that
-        # rounds below 0 becomes the maximum (255 / 65535); the scalar tail saturates to 0
-        a = img.array if img.array.dtype in _NATIVE else img.array.astype(np.float64)
-        total = np.asarray(_core.filter2d(a, np.ones((kh, kw)), ddepth="float64", anchor=at,
-                                          border=border, layout="HWC"))
+        # rounds below 0 becomes the maximum (255 / 65535); the scalar tail saturates to 0.
+        # (Worked out from src before the library writes: dst may be src.)
+        total = _filter2d(exact, np.ones((kh, kw)), "float64", at, 0.0, border)
         rounded = np.rint(total * (1.0 / (kw * kh)) if normalize else total)
-        row = _prod(r.shape[1:])
-        lanes = (np.arange(row) < row // 8 * 8).reshape(r.shape[1:])
-        r = np.where((rounded < 0) & lanes, np.iinfo(dtype).max, r).astype(dtype)
-    return _finish(r, img, dtype, dst)
+        row = _prod(a.shape[1:])
+        quirk = (rounded < 0) & (np.arange(row) < row // 8 * 8).reshape(a.shape[1:])
+    view = _target(dst, img, dtype)
+    if native:
+        r = _box_filter(a, _name(dtype), (kw, kh), at, normalize, border, "HWC", "auto", view)
+    else:  # int32 source or destination: the exact window sum in float64, OpenCV's scaling
+        total = _filter2d(exact, np.ones((kh, kw)), "float64", at, 0.0, border)
+        if normalize:
+            total *= 1.0 / (kw * kh)
+        r = _store(total, dtype, view)
+    if quirk is not None:
+        np.copyto(r, np.iinfo(dtype).max, where=quirk)
+    return _done(view, dst, r, img, dtype)
 
 
-def blur(src, ksize, dst=None, anchor=(-1, -1), borderType=BORDER_DEFAULT):
+def blur(src, ksize, dst=None, anchor=_CENTRE, borderType=BORDER_DEFAULT):
     """``cv2.blur`` = boxFilter(src, -1, ksize, anchor, True, borderType)."""
-    return boxFilter(src, -1, ksize, dst, anchor, True, borderType)
+    if type(src) is _ND and type(borderType) is int and type(ksize) is tuple and len(ksize) == 2:
+        e = _BOX.get((src.dtype, -1, borderType)) or _learn_box((src.dtype, -1, borderType))
+        kw, kh = ksize
+        nd = src.ndim
+        if e is not None and type(kw) is int and type(kh) is int and kw > 0 and kh > 0 \
+                and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
+            at = anchor if anchor is _CENTRE else _at(anchor, kw, kh)
+            if at is not None:
+                try:
+                    if dst is None:
+                        return _box_filter(src, None, ksize, at, True, e[1])
+                    if type(dst) is _ND and dst.dtype is e[2]:
+                        _box_filter(src, None, ksize, at, True, e[1], "HWC", "auto", dst)
+                        return dst
+                except (ValueError, TypeError):
+                    pass
+    return _boxFilter(src, -1, ksize, dst, anchor, True, borderType)
 
 
 def _check_sobel(dx, dy, ksize, what):
@@ -405,36 +684,120 @@ def _check_sobel(dx, dy, ksize, what):
     return dx, dy, ksize
 
 
+def _sobel_ok(dx, dy, ksize):
+    """(dx, dy, ksize) of exact ints that _check_sobel accepts (learned: a small finite set)."""
+    try:
+        _check_sobel(dx, dy, ksize, "Sobel")
+    except ValueError:
+        return False
+    _SOBEL_OK.add((dx, dy, ksize))
+    return True
+
+
 def Sobel(src, ddepth, dx, dy, dst=None, ksize=3, scale=1, delta=0, borderType=BORDER_DEFAULT):
     """``cv2.Sobel``: separable derivative filter (ksize 1, 3, ..., 31 or FILTER_SCHARR)."""
+    if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
+            and type(dx) is int and type(dy) is int and type(ksize) is int:
+        e = _SEP.get((src.dtype, ddepth, borderType)) \
+            or _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
+        nd = src.ndim
+        t, u = type(scale), type(delta)
+        if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
+                and (t is float or t is int) and (u is float or u is int) \
+                and ((dx, dy, ksize) in _SOBEL_OK or _sobel_ok(dx, dy, ksize)):
+            try:
+                if dst is None:
+                    if ksize == FILTER_SCHARR:
+                        return _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1])
+                    return _sobel(src, e[0], dx, dy, ksize, float(scale), float(delta), e[1])
+                if type(dst) is _ND and dst.dtype is e[2]:
+                    if ksize == FILTER_SCHARR:
+                        _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1], "HWC",
+                                "auto", dst)
+                    else:
+                        _sobel(src, e[0], dx, dy, ksize, float(scale), float(delta), e[1], "HWC",
+                               "auto", dst)
+                    return dst
+            except (ValueError, TypeError):
+                pass
+    return _Sobel(src, ddepth, dx, dy, dst, ksize, scale, delta, borderType)
+
+
+def _Sobel(src, ddepth, dx, dy, dst, ksize, scale, delta, borderType):
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _SEP_PAIRS, "Sobel")
     dx, dy, ksize = _check_sobel(dx, dy, ksize, "Sobel")
     border = _border(borderType, what="Sobel")
     scale, delta = _float(scale, "scale"), _float(delta, "delta")
+    view = _target(dst, img, dtype)
     if ksize == FILTER_SCHARR:
-        r = _core.scharr(img.array, dtype.name, dx, dy, scale=scale, delta=delta, border=border,
-                         layout="HWC")
+        r = _scharr(img.array, _name(dtype), dx, dy, scale, delta, border, "HWC", "auto", view)
     else:
-        r = _core.sobel(img.array, dtype.name, dx, dy, ksize=ksize, scale=scale, delta=delta,
-                        border=border, layout="HWC")
-    return _finish(r, img, dtype, dst)
+        r = _sobel(img.array, _name(dtype), dx, dy, ksize, scale, delta, border, "HWC", "auto",
+                   view)
+    return _done(view, dst, r, img, dtype)
 
 
 def Scharr(src, ddepth, dx, dy, dst=None, scale=1, delta=0, borderType=BORDER_DEFAULT):
     """``cv2.Scharr``: the 3x3 Scharr derivative, dx + dy == 1."""
+    if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
+            and type(dx) is int and type(dy) is int:
+        e = _SEP.get((src.dtype, ddepth, borderType)) \
+            or _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
+        nd = src.ndim
+        t, u = type(scale), type(delta)
+        if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
+                and (t is float or t is int) and (u is float or u is int) \
+                and ((dx == 1 and dy == 0) or (dx == 0 and dy == 1)):
+            try:
+                if dst is None:
+                    return _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1])
+                if type(dst) is _ND and dst.dtype is e[2]:
+                    _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1], "HWC", "auto",
+                            dst)
+                    return dst
+            except (ValueError, TypeError):
+                pass
+    return _Scharr(src, ddepth, dx, dy, dst, scale, delta, borderType)
+
+
+def _Scharr(src, ddepth, dx, dy, dst, scale, delta, borderType):
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _SEP_PAIRS, "Scharr")
     dx, dy, _ = _check_sobel(dx, dy, FILTER_SCHARR, "Scharr")
     border = _border(borderType, what="Scharr")
     scale, delta = _float(scale, "scale"), _float(delta, "delta")
-    r = _core.scharr(img.array, dtype.name, dx, dy, scale=scale, delta=delta, border=border,
-                     layout="HWC")
-    return _finish(r, img, dtype, dst)
+    view = _target(dst, img, dtype)
+    r = _scharr(img.array, _name(dtype), dx, dy, scale, delta, border, "HWC", "auto", view)
+    return _done(view, dst, r, img, dtype)
 
 
 def Laplacian(src, ddepth, dst=None, ksize=1, scale=1, delta=0, borderType=BORDER_DEFAULT):
     """``cv2.Laplacian``: d2/dx2 + d2/dy2 (ksize 1 and 3: OpenCV's 3x3 kernels; 5..31: Sobel)."""
+    if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
+            and type(ksize) is int and 0 < ksize < 32 and ksize & 1:
+        key = (src.dtype, ddepth, borderType)
+        if ksize <= 3:
+            e = _LAP.get(key) or _learn(_LAP, key, _FILTER2D_PAIRS)
+        else:
+            e = _LAP5.get(key) or _learn(_LAP5, key, _LAPLACE_BIG_PAIRS)
+        nd = src.ndim
+        t, u = type(scale), type(delta)
+        if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
+                and (t is float or t is int) and (u is float or u is int):
+            try:
+                if dst is None:
+                    return _laplacian(src, e[0], ksize, float(scale), float(delta), e[1])
+                if type(dst) is _ND and dst.dtype is e[2]:
+                    _laplacian(src, e[0], ksize, float(scale), float(delta), e[1], "HWC", "auto",
+                               dst)
+                    return dst
+            except (ValueError, TypeError):
+                pass
+    return _Laplacian(src, ddepth, dst, ksize, scale, delta, borderType)
+
+
+def _Laplacian(src, ddepth, dst, ksize, scale, delta, borderType):
     img = _Image(src)
     ksize = _int(ksize, "ksize")
     if ksize <= 0 or ksize % 2 == 0 or ksize > 31:
@@ -446,14 +809,12 @@ def Laplacian(src, ddepth, dst=None, ksize=1, scale=1, delta=0, borderType=BORDE
     dtype = _out_depth(img, ddepth, pairs, "Laplacian")
     border = _border(borderType, what="Laplacian")
     scale, delta = _float(scale, "scale"), _float(delta, "delta")
+    view = _target(dst, img, dtype)
     if dtype in _NATIVE:
-        r = _core.laplacian(img.array, dtype.name, ksize=ksize, scale=scale, delta=delta,
-                            border=border, layout="HWC")
+        r = _laplacian(img.array, _name(dtype), ksize, scale, delta, border, "HWC", "auto", view)
     else:  # int8 / int32 outputs (ksize >= 5 only): the float64 result, saturated
-        r = _to_depth(np.asarray(_core.laplacian(img.array, "float64", ksize=ksize, scale=scale,
-                                                 delta=delta, border=border, layout="HWC")),
-                      dtype)
-    return _finish(r, img, dtype, dst)
+        r = _store(_laplacian(img.array, "float64", ksize, scale, delta, border), dtype, view)
+    return _done(view, dst, r, img, dtype)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -495,5 +856,5 @@ def getDerivKernels(dx, dy, ksize, kx=None, ky=None, normalize=False, ktype=CV_3
                 raise ValueError("getDerivKernels: orders must be >= 0")
             if (ksize > 1 or order > 0) and not k > order:
                 raise ValueError(f"getDerivKernels: ksize > order failed (order={order})")
-    rx, ry = _core.get_deriv_kernels(dx, dy, ksize, normalize=bool(normalize), dtype=dtype.name)
+    rx, ry = _core.get_deriv_kernels(dx, dy, ksize, normalize=bool(normalize), dtype=_name(dtype))
     return np.asarray(rx).reshape(-1, 1), np.asarray(ry).reshape(-1, 1)
