@@ -35,6 +35,7 @@ Gaussian-derivative and ``correlate1d`` integer outputs equal SciPy's exactly. T
 ``correlate``/``convolve`` keep the last-bit caveat.
 """
 
+import functools
 import numbers
 import operator
 import warnings
@@ -92,22 +93,23 @@ def _normalize_sequence(value, rank):
 def _get_output(output, input, shape=None, complex_output=False):
     if shape is None:
         shape = input.shape
+    # np.empty, not SciPy's np.zeros: every filter writes the whole output
     if output is None:
         if not complex_output:
-            return np.zeros(shape, dtype=input.dtype.name)
-        return np.zeros(shape, dtype=np.promote_types(input.dtype, np.complex64))
+            return np.empty(shape, dtype=input.dtype)
+        return np.empty(shape, dtype=np.promote_types(input.dtype, np.complex64))
     if isinstance(output, (type, np.dtype)):
         if complex_output and np.dtype(output).kind != "c":
             warnings.warn("promoting specified output dtype to complex", stacklevel=3)
             output = np.promote_types(output, np.complex64)
-        return np.zeros(shape, dtype=output)
+        return np.empty(shape, dtype=output)
     if isinstance(output, str):
         output = np.dtype(output)
         if complex_output and output.kind != "c":
             raise RuntimeError("output must have complex dtype")
         if not issubclass(output.type, np.number):
             raise RuntimeError("output must have numeric dtype")
-        return np.zeros(shape, dtype=output)
+        return np.empty(shape, dtype=output)
     output = np.asarray(output)
     if output.shape != shape:
         raise RuntimeError("output shape not correct")
@@ -420,8 +422,16 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
         lw = radius
     if not isinstance(lw, numbers.Integral) or lw < 0:
         raise ValueError("Radius must be a nonnegative integer.")
-    weights = _gaussian_kernel1d(sigma, order, lw)[::-1]
-    return correlate1d(input, weights, axis, output, mode, cval, 0)
+    return correlate1d(input, _gaussian_weights(sd, order, lw), axis, output, mode, cval, 0)
+
+
+@functools.lru_cache(maxsize=512)
+def _gaussian_weights(sigma, order, radius):
+    """The correlation weights of gaussian_filter1d (the kernel reversed), contiguous and
+    read-only: computed once per (sigma, order, radius), as a repeated call needs them again."""
+    w = np.ascontiguousarray(_gaussian_kernel1d(sigma, order, radius)[::-1])
+    w.flags.writeable = False
+    return w
 
 
 def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0, truncate=4.0,
@@ -438,12 +448,22 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
     radiuses = _normalize_sequence(radius, num_axes)
     passes = [(axes[ii], sigmas[ii], orders[ii], modes[ii], radiuses[ii])
               for ii in range(num_axes) if sigmas[ii] > 1e-15]
-    if passes:
-        for axis, sig, ordr, md, rad in passes:
-            gaussian_filter1d(input, sig, axis, ordr, output, md, cval, truncate, radius=rad)
-            input = output
-    else:
+    if not passes:
         output[...] = input[...]
+        return output
+    fast = input.dtype.kind != "c" and output.dtype.kind != "c" and \
+        _check_types(input, output) is None
+    for axis, sig, ordr, md, rad in passes:
+        if fast and isinstance(md, str) and md in _BORDER:  # checked arguments: straight in
+            lw = int(truncate * float(sig) + 0.5) if rad is None else rad
+            if not isinstance(lw, numbers.Integral) or lw < 0:
+                raise ValueError("Radius must be a nonnegative integer.")
+            if ordr < 0:
+                raise ValueError("order must be non-negative")
+            _pass1d(input, _gaussian_weights(float(sig), ordr, lw), axis, md, cval, 0, output)
+        else:
+            gaussian_filter1d(input, sig, axis, ordr, output, md, cval, truncate, radius=rad)
+        input = output
     return output
 
 

@@ -15,7 +15,7 @@
 //       input rows oy-pt+r*dh in the ring, border-extended, as double
 //       x[t] = row[r] + s*step for every tap kept, in summation order
 //       acc[0:Q*C] = line kernel(x, w)       (init: the residual row)
-//       dst[oy, :] = acc                     (f64, or rounded once to f32)
+//       dst[oy, :] = acc                     (f64 as is, or rounded once to f32)
 #include "algorithms/ordered.h"
 
 #include <cfloat>
@@ -112,7 +112,6 @@ class OrderedImpl final : public AlgorithmImpl {
     double* init = residual.data() ? scratch.take<double>(len) : nullptr;
     const double** rows = scratch.take<const double*>(std::size_t(p.r));
     const double** x = scratch.take<const double*>(ch.w.size() + 1);
-    double* dst_row = scratch.take<double>(std::size_t(Q));
     for (std::int64_t oy = y0; oy < y1; ++oy) {
       ring.rows_for(oy, rows);
       for (std::size_t t = 0; t < ch.w.size(); ++t)
@@ -122,7 +121,29 @@ class OrderedImpl final : public AlgorithmImpl {
         for (std::int64_t q = 0; q < Q; ++q) acc[q] = init ? init[q] : 0.0;
       else
         ch.kernel(x, ch.w.data(), ch.w.size(), std::size_t(Q), init, acc);
-      rows::store_row(ctx, n, c, oy, acc, 1.0, 0.0, dst_row);
+      store(ctx, n, c, oy, acc);
+    }
+  }
+
+  // The sums as they are (f64) or rounded once (f32): no epilogue arithmetic, which would
+  // turn a -0.0 into +0.0 where SciPy keeps it.
+  static void store(const rows::RowCtx& ctx, std::int64_t n, std::int64_t c, std::int64_t oy,
+                    const double* acc) {
+    const TensorView& d = ctx.dst;
+    const std::int64_t Q = ctx.p->out_w(), xs = d.stride(3);
+    const std::int64_t off = n * d.stride(0) + c * d.stride(1) + oy * d.stride(2);
+    if (d.dtype() == DType::f64) {
+      double* o = static_cast<double*>(d.data()) + off;
+      if (xs == 1)
+        std::copy(acc, acc + Q, o);
+      else
+        for (std::int64_t q = 0; q < Q; ++q) o[q * xs] = acc[q];
+    } else {
+      float* o = static_cast<float*>(d.data()) + off;
+      if (xs == 1)
+        for (std::int64_t q = 0; q < Q; ++q) o[q] = float(acc[q]);
+      else
+        for (std::int64_t q = 0; q < Q; ++q) o[q * xs] = float(acc[q]);
     }
   }
 

@@ -4,6 +4,7 @@
 // the epilogue and converts to the output dtype, and the exactness analysis that decides
 // whether f32 accumulation reproduces the reference's integer results.
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -215,7 +216,8 @@ class RowRing {
   RowRing(Scratch& scratch, const RowCtx& ctx, std::int64_t n, std::int64_t c,
           std::int64_t extra = 0)
       : ctx_(ctx), n_(n), c_(c),
-        span_((ctx.p->r - 1) * ctx.p->dilation_h + 1 + extra),
+        span_(std::int64_t(std::bit_ceil(
+            std::uint64_t((ctx.p->r - 1) * ctx.p->dilation_h + 1 + extra)))),
         len_(std::size_t((ctx.p->w + ctx.p->pad_left + ctx.p->pad_right) * ctx.chans) +
              kernels::kSlack),
         buf_(scratch.take<Acc>(std::size_t(span_) * len_)),
@@ -230,7 +232,9 @@ class RowRing {
 
   /// Extended input row `iy` (input row iy - pad_top), loaded on first use.
   const Acc* row(std::int64_t iy) {
-    const std::size_t slot = std::size_t(((iy % span_) + span_) % span_);
+    // span_ is a power of two: the slot is a mask (two's complement keeps negative rows
+    // in range), not two divisions per row lookup.
+    const std::size_t slot = std::size_t(iy & (span_ - 1));
     Acc* b = buf_ + slot * len_;
     if (key_[slot] != iy) {
       load_row(ctx_, n_, c_, iy, b, fill_);
@@ -262,6 +266,10 @@ void for_each_band(const RowCtx& ctx, std::int64_t work, Band&& band) {
   kernels::select_isa();  // once, before the threads read the dispatch table
   const std::int64_t planes = ctx.planes();
   const std::int64_t P = ctx.p->out_h();
+  if (threads == 1) {  // one band per plane, no parallel region: what small calls pay for
+    for (std::int64_t plane = 0; plane < planes; ++plane) band(plane, 0, P);
+    return;
+  }
   const std::int64_t per_plane =
       std::max<std::int64_t>(1, std::min<std::int64_t>(P, (threads * 4 + planes - 1) / planes));
   const std::int64_t items = planes * per_plane;

@@ -247,8 +247,11 @@ void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
     const double est = a.estimate_ms(problem, *ex.filter);
     std::string opt_in = a.opt_in_only(problem, *ex.filter);
     if (opt_in.empty() && options.exact_taps) opt_in = a.inexact(problem, *ex.filter);
-    const bool eligible = automatic ? opt_in.empty() : options.algorithm == a.id;
+    // A fixed summation order: the reference (which keeps none) only when `ordered` cannot.
+    const bool last_resort = problem.summation != Summation::any && a.id == Algorithm::reference;
+    const bool eligible = automatic ? opt_in.empty() && !last_resort : options.algorithm == a.id;
     if (eligible && (!ex.chosen || est < best)) ex.chosen = &a, best = est;
+    if (automatic && last_resort && !ex.chosen) ex.chosen = &a;
     ex.candidates.push_back({&a, est, std::move(opt_in)});
   }
   if (!ex.chosen)
