@@ -37,8 +37,10 @@ double) is converted, and when the volume's axes are not in C order (e.g. Fortra
 planes are taken along its memory and the result is copied back to C order.
 
 Deliberate differences: ``convolve``/``correlate`` with ``method='auto'`` on real floating
-data let convkit's planner choose the algorithm (it never sends NaN/Inf input to an FFT, so a
-NaN stays local as with ``method='direct'``; SciPy may pick its FFT and spread it).
+data let convkit choose the algorithm: its planner for each 2-D plane, and for N-D arrays an
+N-D FFT (``fftconvolve``) where convkit's own estimate finds it much cheaper than the direct
+sums (large kernels). It never sends NaN/Inf input to an FFT, so a NaN stays local as with
+``method='direct'``; SciPy may pick its FFT and spread it.
 ``method='fft'`` warns ("Use of fft convolution on input with NAN or inf ...", a
 RuntimeWarning) whenever an input holds NaN or Inf; SciPy warns only when the first output
 sample is NaN/Inf, which its FFT makes so for any NaN/Inf input, whereas convkit's 1-D and 2-D
@@ -256,8 +258,9 @@ def convolve(in1, in2, mode="full", method="auto"):
     """Convolve two N-D arrays: ``scipy.signal.convolve``.
 
     method: 'direct' (exact sums), 'fft' (``fftconvolve``, rounded back to integers for integer
-    inputs; a RuntimeWarning when an input holds NaN/Inf) or 'auto' (convkit's planner for real
-    floating data; SciPy's ``choose_conv_method`` otherwise).
+    inputs; a RuntimeWarning when an input holds NaN/Inf) or 'auto' (for real floating data
+    convkit's choice: the 2-D planner, or an N-D FFT for large N-D kernels on finite data;
+    SciPy's ``choose_conv_method`` otherwise).
 
     >>> convolve(np.array([1, 2, 3]), np.array([0, 1, 0.5]))
     array([0. , 1. , 2.5, 4. , 1.5])
@@ -277,6 +280,9 @@ def convolve(in1, in2, mode="full", method="auto"):
         rt = np.result_type(volume, kernel)
         both_core = volume.dtype in _CORE and kernel.dtype in _CORE
         if rt in _REAL_FLOAT and both_core and volume.size and kernel.size:
+            if (volume.ndim > 2 and _signal_nd.fft_wins(volume.shape, kernel.shape, mode)
+                    and np.isfinite(volume).all() and np.isfinite(kernel).all()):
+                return fftconvolve(volume, kernel, mode=mode)
             return _direct(volume, kernel, mode, "auto")
         method = choose_conv_method(volume, kernel, mode=mode)
     if method == "fft":
