@@ -74,7 +74,7 @@ def _memory_order(volume, kernel):
     return volume.transpose(order), kernel.transpose(order), np.argsort(order)
 
 
-def _plane_runner(out_shape, a_shape, k_shape, starts, exact, algorithm):
+def _plane_runner(out_shape, a_shape, k_shape, starts, exact):
     """run(h2, planes, out3): out3 = the 2-D convolution of every plane with h2, cropped to the
     output's window of the plane axes (pads chosen from the mode's start)."""
     (P, Q), (H, W), (R, S), (sr, ss) = out_shape[-2:], a_shape[-2:], k_shape[-2:], starts[-2:]
@@ -83,8 +83,7 @@ def _plane_runner(out_shape, a_shape, k_shape, starts, exact, algorithm):
 
     def run(h2, planes, out3):
         _core.Plan2d(h2, shape=planes.shape, dtype=planes.dtype, flip=True, pads=pads,
-                     out_dtype=out3.dtype, layout="CHW", exact=exact,
-                     algorithm=algorithm)(planes, out=out3)
+                     out_dtype=out3.dtype, layout="CHW", exact=exact)(planes, out=out3)
     return run
 
 
@@ -122,13 +121,11 @@ def _accumulate(out, a, h, starts, fresh, run, scratch):
         out[done:] = 0
 
 
-def _convolve_real(out, terms, starts, exact, algorithm):
-    """out = sum of the real convolutions in terms [(volume, kernel)], through the 2-D engine.
-    The volumes are in dtypes the engine reads; the kernels in out's dtype."""
+def _convolve_real(out, terms, starts, exact):
+    """out = sum of the real convolutions in terms [(volume, kernel)] of rank 3 or more, through
+    the 2-D engine. The volumes are in dtypes the engine reads; the kernels in out's dtype."""
     a0, h0 = terms[0]
-    run = _plane_runner(out.shape, a0.shape, h0.shape, starts, exact, algorithm)
-    if out.ndim == 2:
-        out, terms = out[None], [(a[None], h[None]) for a, h in terms]
+    run = _plane_runner(out.shape, a0.shape, h0.shape, starts, exact)
     scratch = np.empty(out.shape[-3:], out.dtype)
     for i, (a, h) in enumerate(terms):
         _accumulate(out, a, h, starts, i == 0, run, scratch)
@@ -187,9 +184,10 @@ def _numpy_direct(volume, kernel, mode, rt):
 
 
 def direct(volume, kernel, mode, method):
-    """``scipy.signal.convolve(volume, kernel, mode, 'direct')`` for arrays of rank 2 or more
-    (arguments checked, 'valid' operands in order). method='auto' lets the 2-D planner use
-    every algorithm for real floating data; 'direct' keeps to exact ones."""
+    """``scipy.signal.convolve(volume, kernel, mode, 'direct')`` for arrays of rank 3 or more,
+    and for empty operands of any rank (arguments checked, 'valid' operands in order).
+    method='auto' (real floating data) lets the 2-D planner use every algorithm; 'direct'
+    keeps to exact ones."""
     rt = np.result_type(volume, kernel)
     if rt not in _RESULTS:
         raise ValueError("Unsupported type")
@@ -199,12 +197,10 @@ def direct(volume, kernel, mode, method):
         volume, kernel = kernel, volume  # the same sum; fewer outer taps and a smaller plan key
     volume, kernel, inverse = _memory_order(volume, kernel)
     shape, starts = _geometry(volume.shape, kernel.shape, mode)
-    exact = method != "auto" or rt.kind != "f"
-    algorithm = "auto"
+    exact = method != "auto"  # 'auto' reaches here for real floating data only
     if rt in (np.float32, np.float64):
         out = np.empty(shape, rt)
-        _convolve_real(out, [(_plan_src(volume, rt), kernel.astype(rt))], starts, exact,
-                       algorithm)
+        _convolve_real(out, [(_plan_src(volume, rt), kernel.astype(rt))], starts, exact)
     elif rt in (np.complex64, np.complex128):
         part = np.dtype(rt.char.lower())  # complex64 -> float32, complex128 -> float64
         ar, ai = (volume.real, volume.imag) if volume.dtype.kind == "c" else (volume, None)
@@ -215,12 +211,12 @@ def direct(volume, kernel, mode, method):
         real = [(ar, hr)] + ([(ai, -hi)] if ai is not None and hi is not None else [])
         imag = [(a, h) for a, h in ((ar, hi), (ai, hr)) if a is not None and h is not None]
         out = np.empty(shape, rt)
-        _convolve_real(out.real, real, starts, True, algorithm)
-        _convolve_real(out.imag, imag, starts, True, algorithm)
+        _convolve_real(out.real, real, starts, True)
+        _convolve_real(out.imag, imag, starts, True)
     elif rt.kind in "iu" and _ints_exact_in_f64(volume, kernel):
         acc = np.empty(shape, np.float64)
         _convolve_real(acc, [(_plan_src(volume, np.dtype(np.float64)),
-                              kernel.astype(np.float64))], starts, True, algorithm)
+                              kernel.astype(np.float64))], starts, True)
         out = acc.astype(np.int64).astype(rt, copy=False)
     else:
         out = _numpy_direct(volume, kernel, mode, rt)
