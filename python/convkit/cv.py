@@ -305,13 +305,6 @@ def _store(values, dtype, out):
     return out
 
 
-def _to_depth(values, dtype):
-    """A float64 result to an integer dtype the library has no output for (int8, int32):
-    cv::saturate_cast (round half to even, clamp)."""
-    info = np.iinfo(dtype)
-    return np.clip(np.rint(values), info.min, info.max).astype(dtype)
-
-
 def _done(view, dst, result, img, dtype):
     """The call's return value: `dst` when the result went into `view`, else `result` shaped."""
     if view is not None:
@@ -397,15 +390,6 @@ def _learn_gauss(key):
 # The filters
 # ------------------------------------------------------------------------------------------------
 
-def _from_f64(values, dtype):
-    """A float64 result in a dtype the library has no output for: cv::saturate_cast."""
-    if dtype == np.bool_:
-        return np.rint(values) != 0
-    if dtype.kind in "iu":
-        return _to_depth(values, dtype)
-    return values.astype(dtype)
-
-
 def _at(anchor, kw, kh):
     """A non-default anchor for a fast path: an exact (x, y) int tuple inside the kw x kh
     kernel, -1 = centre (passed on as is: the library's -1 is cv::normalizeAnchor's centre);
@@ -421,14 +405,18 @@ def _at(anchor, kw, kh):
 # (or one with the same result). What they leave to the library's own checks (an empty image
 # or kernel, a kernel that is not 1xN / HxW, a read-only dst or one of another shape, ...)
 # raises ValueError / TypeError there before anything is written; they then take the general
-# path, which raises cv's error or returns a new array as cv2 does.
+# path, which raises cv's error or returns a new array as cv2 does. Exact int / float scalars
+# go to the library as they are (its float conversion is float()'s; it refuses an int too
+# large for a float, and the general path then raises float()'s OverflowError).
 
 def filter2D(src, ddepth, kernel, dst=None, anchor=_CENTRE, delta=0, borderType=BORDER_DEFAULT):
     """``cv2.filter2D``: correlation of every channel with `kernel` (output = src's size)."""
     if type(src) is _ND and type(kernel) is _ND and type(ddepth) is int \
             and type(borderType) is int:
-        e = _F2D.get((src.dtype, ddepth, borderType)) \
-            or _learn(_F2D, (src.dtype, ddepth, borderType), _FILTER2D_PAIRS)
+        try:
+            e = _F2D[src.dtype, ddepth, borderType]
+        except KeyError:
+            e = _learn(_F2D, (src.dtype, ddepth, borderType), _FILTER2D_PAIRS)
         nd = src.ndim
         # < 50 taps: never OpenCV's DFT path; a 1-D kernel is a 1xN row for the library too
         if e is not None and kernel.size < 50 and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
@@ -443,9 +431,9 @@ def filter2D(src, ddepth, kernel, dst=None, anchor=_CENTRE, delta=0, borderType=
             if k is not None and at is not None and (t is float or t is int):
                 try:
                     if dst is None:
-                        return _filter2d(src, k, e[0], at, float(delta), e[1])
+                        return _filter2d(src, k, e[0], at, delta, e[1])
                     if type(dst) is _ND and dst.dtype is e[2]:
-                        _filter2d(src, k, e[0], at, float(delta), e[1], 0.0, "HWC", "saturate",
+                        _filter2d(src, k, e[0], at, delta, e[1], 0.0, "HWC", "saturate",
                                   "auto", dst)
                         return dst
                 except (ValueError, TypeError):
@@ -483,8 +471,10 @@ def sepFilter2D(src, ddepth, kernelX, kernelY, dst=None, anchor=_CENTRE, delta=0
     """``cv2.sepFilter2D``: correlation with kernelY (down the columns) x kernelX (along rows)."""
     if type(src) is _ND and type(kernelX) is _ND and type(kernelY) is _ND \
             and type(ddepth) is int and type(borderType) is int:
-        e = _SEP.get((src.dtype, ddepth, borderType)) \
-            or _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
+        try:
+            e = _SEP[src.dtype, ddepth, borderType]
+        except KeyError:
+            e = _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
         nd = src.ndim
         kd = kernelX.dtype
         t = type(delta)
@@ -496,9 +486,9 @@ def sepFilter2D(src, ddepth, kernelX, kernelY, dst=None, anchor=_CENTRE, delta=0
             if at is not None:
                 try:
                     if dst is None:
-                        return _sep_filter2d(src, kernelX, kernelY, e[0], at, float(delta), e[1])
+                        return _sep_filter2d(src, kernelX, kernelY, e[0], at, delta, e[1])
                     if type(dst) is _ND and dst.dtype is e[2]:
-                        _sep_filter2d(src, kernelX, kernelY, e[0], at, float(delta), e[1], 0.0,
+                        _sep_filter2d(src, kernelX, kernelY, e[0], at, delta, e[1], 0.0,
                                       "HWC", "saturate", "auto", dst)
                         return dst
                 except (ValueError, TypeError):
@@ -534,7 +524,10 @@ def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=BORDER_DEFAU
         if type(kw) is int and type(kh) is int and (t is float or t is int) \
                 and (u is float or u is int) and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
             key = (src.dtype, kw, kh, sigmaX, sigmaY, borderType)
-            e = _GAUSS.get(key) or _learn_gauss(key)
+            try:
+                e = _GAUSS[key]
+            except KeyError:
+                e = _learn_gauss(key)
             if e is not None:
                 try:
                     if dst is None:
@@ -589,7 +582,10 @@ def boxFilter(src, ddepth, ksize, dst=None, anchor=_CENTRE, normalize=True,
     """``cv2.boxFilter``: the (normalised) sum over a ksize window; OpenCV's integer rounding."""
     if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
             and type(ksize) is tuple and len(ksize) == 2:
-        e = _BOX.get((src.dtype, ddepth, borderType)) or _learn_box((src.dtype, ddepth, borderType))
+        try:
+            e = _BOX[src.dtype, ddepth, borderType]
+        except KeyError:
+            e = _learn_box((src.dtype, ddepth, borderType))
         kw, kh = ksize
         nd = src.ndim
         if e is not None and type(kw) is int and type(kh) is int and kw > 0 and kh > 0 \
@@ -649,7 +645,10 @@ def _boxFilter(src, ddepth, ksize, dst, anchor, normalize, borderType):
 def blur(src, ksize, dst=None, anchor=_CENTRE, borderType=BORDER_DEFAULT):
     """``cv2.blur`` = boxFilter(src, -1, ksize, anchor, True, borderType)."""
     if type(src) is _ND and type(borderType) is int and type(ksize) is tuple and len(ksize) == 2:
-        e = _BOX.get((src.dtype, -1, borderType)) or _learn_box((src.dtype, -1, borderType))
+        try:
+            e = _BOX[src.dtype, -1, borderType]
+        except KeyError:
+            e = _learn_box((src.dtype, -1, borderType))
         kw, kh = ksize
         nd = src.ndim
         if e is not None and type(kw) is int and type(kh) is int and kw > 0 and kh > 0 \
@@ -698,8 +697,10 @@ def Sobel(src, ddepth, dx, dy, dst=None, ksize=3, scale=1, delta=0, borderType=B
     """``cv2.Sobel``: separable derivative filter (ksize 1, 3, ..., 31 or FILTER_SCHARR)."""
     if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
             and type(dx) is int and type(dy) is int and type(ksize) is int:
-        e = _SEP.get((src.dtype, ddepth, borderType)) \
-            or _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
+        try:
+            e = _SEP[src.dtype, ddepth, borderType]
+        except KeyError:
+            e = _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
         nd = src.ndim
         t, u = type(scale), type(delta)
         if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
@@ -708,15 +709,13 @@ def Sobel(src, ddepth, dx, dy, dst=None, ksize=3, scale=1, delta=0, borderType=B
             try:
                 if dst is None:
                     if ksize == FILTER_SCHARR:
-                        return _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1])
-                    return _sobel(src, e[0], dx, dy, ksize, float(scale), float(delta), e[1])
+                        return _scharr(src, e[0], dx, dy, scale, delta, e[1])
+                    return _sobel(src, e[0], dx, dy, ksize, scale, delta, e[1])
                 if type(dst) is _ND and dst.dtype is e[2]:
                     if ksize == FILTER_SCHARR:
-                        _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1], "HWC",
-                                "auto", dst)
+                        _scharr(src, e[0], dx, dy, scale, delta, e[1], "HWC", "auto", dst)
                     else:
-                        _sobel(src, e[0], dx, dy, ksize, float(scale), float(delta), e[1], "HWC",
-                               "auto", dst)
+                        _sobel(src, e[0], dx, dy, ksize, scale, delta, e[1], "HWC", "auto", dst)
                     return dst
             except (ValueError, TypeError):
                 pass
@@ -742,8 +741,10 @@ def Scharr(src, ddepth, dx, dy, dst=None, scale=1, delta=0, borderType=BORDER_DE
     """``cv2.Scharr``: the 3x3 Scharr derivative, dx + dy == 1."""
     if type(src) is _ND and type(ddepth) is int and type(borderType) is int \
             and type(dx) is int and type(dy) is int:
-        e = _SEP.get((src.dtype, ddepth, borderType)) \
-            or _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
+        try:
+            e = _SEP[src.dtype, ddepth, borderType]
+        except KeyError:
+            e = _learn(_SEP, (src.dtype, ddepth, borderType), _SEP_PAIRS)
         nd = src.ndim
         t, u = type(scale), type(delta)
         if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
@@ -751,10 +752,9 @@ def Scharr(src, ddepth, dx, dy, dst=None, scale=1, delta=0, borderType=BORDER_DE
                 and ((dx == 1 and dy == 0) or (dx == 0 and dy == 1)):
             try:
                 if dst is None:
-                    return _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1])
+                    return _scharr(src, e[0], dx, dy, scale, delta, e[1])
                 if type(dst) is _ND and dst.dtype is e[2]:
-                    _scharr(src, e[0], dx, dy, float(scale), float(delta), e[1], "HWC", "auto",
-                            dst)
+                    _scharr(src, e[0], dx, dy, scale, delta, e[1], "HWC", "auto", dst)
                     return dst
             except (ValueError, TypeError):
                 pass
@@ -778,19 +778,24 @@ def Laplacian(src, ddepth, dst=None, ksize=1, scale=1, delta=0, borderType=BORDE
             and type(ksize) is int and 0 < ksize < 32 and ksize & 1:
         key = (src.dtype, ddepth, borderType)
         if ksize <= 3:
-            e = _LAP.get(key) or _learn(_LAP, key, _FILTER2D_PAIRS)
+            try:
+                e = _LAP[key]
+            except KeyError:
+                e = _learn(_LAP, key, _FILTER2D_PAIRS)
         else:
-            e = _LAP5.get(key) or _learn(_LAP5, key, _LAPLACE_BIG_PAIRS)
+            try:
+                e = _LAP5[key]
+            except KeyError:
+                e = _learn(_LAP5, key, _LAPLACE_BIG_PAIRS)
         nd = src.ndim
         t, u = type(scale), type(delta)
         if e is not None and (nd == 2 or (nd == 3 and src.shape[2] != 1)) \
                 and (t is float or t is int) and (u is float or u is int):
             try:
                 if dst is None:
-                    return _laplacian(src, e[0], ksize, float(scale), float(delta), e[1])
+                    return _laplacian(src, e[0], ksize, scale, delta, e[1])
                 if type(dst) is _ND and dst.dtype is e[2]:
-                    _laplacian(src, e[0], ksize, float(scale), float(delta), e[1], "HWC", "auto",
-                               dst)
+                    _laplacian(src, e[0], ksize, scale, delta, e[1], "HWC", "auto", dst)
                     return dst
             except (ValueError, TypeError):
                 pass
