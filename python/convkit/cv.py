@@ -105,6 +105,8 @@ _BOX_PAIRS.update({_F32: {_U8, _U16, _S16, _F32, _F64}, _F64: {_U8, _U16, _S16, 
 # The fast paths: module-level names (no attribute look-ups per call).
 _ND = np.ndarray
 _DT_F32, _DT_F64 = np.dtype(np.float32), np.dtype(np.float64)
+_FLOAT_KERNEL = (_DT_F32, _DT_F64)  # dtype objects: comparing with np.float32 converts it each time
+_AS_INT32 = (np.dtype(np.int64), np.dtype(np.uint64))
 _CENTRE = (-1, -1)  # the anchor default; the library's -1 is cv::normalizeAnchor's centre
 _filter2d, _sep_filter2d = _core.filter2d, _core.sep_filter2d
 _gaussian_blur, _box_filter = _core.gaussian_blur, _core.box_filter
@@ -159,7 +161,7 @@ class _Image:
             raise TypeError(f"Expected Ptr<cv::UMat> for argument '{name}': dtype {src.dtype} "
                             "is not an image type")
         self.src = src
-        if src.dtype in (np.int64, np.uint64):  # cv2's bindings pass these as CV_32S
+        if src.dtype in _AS_INT32:  # cv2's bindings pass these as CV_32S
             src = src.astype(np.int32)
         if src.ndim == 1:
             src = src.reshape(1, -1)
@@ -218,7 +220,7 @@ def _kernel2d(kernel, name="kernel"):
         raise ValueError(f"{name} must be a single-channel 2-D array, got shape {kernel.shape}")
     if k.size == 0:
         raise ValueError(f"{name} is empty")
-    if k.dtype not in (np.float32, np.float64):
+    if k.dtype not in _FLOAT_KERNEL:
         k = k.astype(np.float64)
     return k
 
@@ -234,7 +236,7 @@ def _vector(kernel, name):
     if sum(n > 1 for n in kernel.shape) > 1:
         raise ValueError(f"{name} must be a vector (1-D, 1xN or Nx1), got shape {kernel.shape}")
     k = kernel.reshape(-1)
-    return k if k.dtype in (np.float32, np.float64) else k.astype(np.float64)
+    return k if k.dtype in _FLOAT_KERNEL else k.astype(np.float64)
 
 
 def _anchor(anchor, kw, kh):
@@ -390,6 +392,22 @@ def _learn_gauss(key):
 # The filters
 # ------------------------------------------------------------------------------------------------
 
+def _single(f, src, dst, *args, **kw):
+    """`f` on an HxWx1 image through its HxW view (cv2 returns HxW for it): the same checks,
+    numbers and output, on the fast path. An HxWx1 dst is written through its HxW view."""
+    s = src[:, :, 0]
+    if type(dst) is _ND and dst.ndim == 3 and dst.shape[2] == 1:
+        d = dst[:, :, 0]
+        r = f(s, *args, dst=d, **kw)
+        return dst if r is d else r
+    return f(s, *args, dst=dst, **kw)
+
+
+def _hw1(src):
+    """A non-empty HxWx1 ndarray (for `_single`)."""
+    return type(src) is _ND and src.ndim == 3 and src.shape[2] == 1 and src.size
+
+
 def _at(anchor, kw, kh):
     """A non-default anchor for a fast path: an exact (x, y) int tuple inside the kw x kh
     kernel, -1 = centre (passed on as is: the library's -1 is cv::normalizeAnchor's centre);
@@ -442,6 +460,9 @@ def filter2D(src, ddepth, kernel, dst=None, anchor=_CENTRE, delta=0, borderType=
 
 
 def _filter2D(src, ddepth, kernel, dst, anchor, delta, borderType):
+    if _hw1(src):
+        return _single(filter2D, src, dst, ddepth, kernel, anchor=anchor, delta=delta,
+                       borderType=borderType)
     img = _Image(src)
     k = _kernel2d(kernel)
     dd = _int(ddepth, "ddepth")
@@ -497,6 +518,9 @@ def sepFilter2D(src, ddepth, kernelX, kernelY, dst=None, anchor=_CENTRE, delta=0
 
 
 def _sepFilter2D(src, ddepth, kernelX, kernelY, dst, anchor, delta, borderType):
+    if _hw1(src):
+        return _single(sepFilter2D, src, dst, ddepth, kernelX, kernelY, anchor=anchor,
+                       delta=delta, borderType=borderType)
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _SEP_PAIRS, "sepFilter2D")
     kx, ky = _vector(kernelX, "kernelX"), _vector(kernelY, "kernelY")
@@ -546,6 +570,9 @@ def GaussianBlur(src, ksize, sigmaX, dst=None, sigmaY=0, borderType=BORDER_DEFAU
 
 
 def _GaussianBlur(src, ksize, sigmaX, dst, sigmaY, borderType):
+    if _hw1(src):
+        return _single(GaussianBlur, src, dst, ksize, sigmaX, sigmaY=sigmaY,
+                       borderType=borderType)
     img = _Image(src)
     img.require_depth({_U8, _U16, _S16, _F32, _F64}, "GaussianBlur")
     kw, kh = _pair(ksize, "ksize")
@@ -606,6 +633,9 @@ def boxFilter(src, ddepth, ksize, dst=None, anchor=_CENTRE, normalize=True,
 
 
 def _boxFilter(src, ddepth, ksize, dst, anchor, normalize, borderType):
+    if _hw1(src):
+        return _single(boxFilter, src, dst, ddepth, ksize, anchor=anchor, normalize=normalize,
+                       borderType=borderType)
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _BOX_PAIRS, "boxFilter")
     kw, kh = _pair(ksize, "ksize")
@@ -723,6 +753,9 @@ def Sobel(src, ddepth, dx, dy, dst=None, ksize=3, scale=1, delta=0, borderType=B
 
 
 def _Sobel(src, ddepth, dx, dy, dst, ksize, scale, delta, borderType):
+    if _hw1(src):
+        return _single(Sobel, src, dst, ddepth, dx, dy, ksize=ksize, scale=scale, delta=delta,
+                       borderType=borderType)
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _SEP_PAIRS, "Sobel")
     dx, dy, ksize = _check_sobel(dx, dy, ksize, "Sobel")
@@ -762,6 +795,9 @@ def Scharr(src, ddepth, dx, dy, dst=None, scale=1, delta=0, borderType=BORDER_DE
 
 
 def _Scharr(src, ddepth, dx, dy, dst, scale, delta, borderType):
+    if _hw1(src):
+        return _single(Scharr, src, dst, ddepth, dx, dy, scale=scale, delta=delta,
+                       borderType=borderType)
     img = _Image(src)
     dtype = _out_depth(img, ddepth, _SEP_PAIRS, "Scharr")
     dx, dy, _ = _check_sobel(dx, dy, FILTER_SCHARR, "Scharr")
@@ -803,6 +839,9 @@ def Laplacian(src, ddepth, dst=None, ksize=1, scale=1, delta=0, borderType=BORDE
 
 
 def _Laplacian(src, ddepth, dst, ksize, scale, delta, borderType):
+    if _hw1(src):
+        return _single(Laplacian, src, dst, ddepth, ksize=ksize, scale=scale, delta=delta,
+                       borderType=borderType)
     img = _Image(src)
     ksize = _int(ksize, "ksize")
     if ksize <= 0 or ksize % 2 == 0 or ksize > 31:
