@@ -39,10 +39,11 @@ Not reproduced (OpenCV bugs): filter2D of uint32 images returns zeros in OpenCV 
 Sobel with ksize 31 overflows OpenCV's int32 sums; blur of uint8 with a 2-pixel window wraps
 (255+255)/2 to 0 in OpenCV 5.0 (convkit gives 255).
 
-Per-call cost: every filter first tries a fast path for the common call (an ndarray image of a
-native dtype, HxW or HxWxC with C != 1, exact int/float arguments, a non-WRAP border) whose
-depth/border decisions are cached per (src dtype, ddepth, borderType); anything else takes the
-general path, which makes every check and raises every error described above.
+Per-call cost: every filter first tries a fast path for the common call (an ndarray image of
+uint8/uint16/int16/float32/float64, HxW or HxWxC (HxWx1 through its HxW view), exact int/float
+arguments, no BORDER_WRAP) with its depth/border decisions cached per (src dtype, ddepth,
+borderType) and a ``dst`` handed to the library as its output; anything else takes the general
+path, which makes every check and raises every error described above.
 """
 
 import numbers
