@@ -110,6 +110,7 @@ enum class Algorithm : std::uint8_t {
   direct_blocked,  ///< output channels across SIMD lanes, packed weights, register tiles (f32)
   gemm_1x1,     ///< 1x1 kernels as a packed GEMM, pixels across SIMD lanes (f32)
   depthwise,    ///< groups == channels: padded planes, SIMD over output columns (f32)
+  grouped,      ///< 1..16 channels per group: pixels across lanes, a group's channels per tile (f32)
   winograd,     ///< F(2x2, 3x3) minimal filtering for 3x3 stride 1 (f32)
   winograd_4x4, ///< F(4x4, 3x3): 4x fewer multiplies, more round-off (on request)
   im2col,       ///< column matrix + blocked GEMM: any groups/stride/dilation (real float data)

@@ -6,6 +6,7 @@
 #include "algorithms/direct.h"
 #include "algorithms/fft.h"
 #include "algorithms/gemm_1x1.h"
+#include "algorithms/grouped.h"
 #include "algorithms/im2col.h"
 #include "algorithms/ordered.h"
 #include "algorithms/separable.h"
@@ -49,6 +50,8 @@ std::span<const AlgorithmInfo> algorithm_list() {
        given_taps, make_gemm_1x1},
       {Algorithm::depthwise, "depthwise", depthwise_rejects, depthwise_estimate, never_opt_in,
        given_taps, make_depthwise},
+      {Algorithm::grouped, "grouped", grouped_rejects, grouped_estimate, never_opt_in, given_taps,
+       make_grouped},
       {Algorithm::winograd, "winograd", winograd_rejects, winograd2_estimate,
        winograd2_opt_in_only, transformed_taps, make_winograd2},
       {Algorithm::winograd_4x4, "winograd-4x4", winograd_rejects, winograd4_estimate,

@@ -24,6 +24,7 @@ const char* algorithm_name(Algorithm a) {
     case Algorithm::direct_blocked: return "direct-blocked";
     case Algorithm::gemm_1x1: return "gemm-1x1";
     case Algorithm::depthwise: return "depthwise";
+    case Algorithm::grouped: return "grouped";
     case Algorithm::winograd: return "winograd";
     case Algorithm::winograd_4x4: return "winograd-4x4";
     case Algorithm::im2col: return "im2col";
@@ -37,6 +38,7 @@ Algorithm parse_algorithm(const std::string& name) {
   constexpr Algorithm kAll[] = {Algorithm::automatic, Algorithm::direct,      Algorithm::separable,
                                 Algorithm::box,       Algorithm::fft,         Algorithm::overlap_add,
                                 Algorithm::direct_blocked, Algorithm::gemm_1x1, Algorithm::depthwise,
+                                Algorithm::grouped,
                                 Algorithm::winograd,  Algorithm::winograd_4x4,
                                 Algorithm::im2col,    Algorithm::ordered,
                                 Algorithm::reference};
@@ -44,7 +46,7 @@ Algorithm parse_algorithm(const std::string& name) {
     if (name == algorithm_name(a)) return a;
   detail::fail("algorithm", "unknown algorithm '", name,
                "' (expected auto, direct, separable, box, fft, overlap-add, direct-blocked, ",
-               "gemm-1x1, depthwise, winograd, winograd-4x4, im2col, ordered or reference)");
+               "gemm-1x1, depthwise, grouped, winograd, winograd-4x4, im2col, ordered or reference)");
 }
 
 const char* version() { return CONVKIT_VERSION; }

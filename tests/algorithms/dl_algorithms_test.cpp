@@ -1,4 +1,5 @@
-// The f32 deep-learning algorithms (direct-blocked, gemm-1x1, depthwise) against the reference
+// The f32 deep-learning algorithms (direct-blocked, gemm-1x1, depthwise, grouped, winograd)
+// against the reference
 // over random problems.
 #include <gtest/gtest.h>
 
@@ -81,6 +82,24 @@ TEST(Depthwise, MatchesReferenceOnRandomProblems) {
   EXPECT_GT(ran, test::case_count(150) / 2);
 }
 
+TEST(Grouped, MatchesReferenceOnRandomProblems) {
+  test::Rng rng(64);
+  int ran = 0;
+  for (int iter = 0; iter < test::case_count(150); ++iter) {
+    ConvProblem p = test::random_dl_problem(rng, true);
+    p.groups = rng.uniform(1, 6);
+    p.c = p.groups * rng.uniform(1, 16);  // 1..16 channels per group, K too (blocks of <= 8)
+    p.k = p.groups * rng.uniform(1, 16);
+    if (rng.chance(0.3)) p.h = rng.uniform(20, 50), p.w = rng.uniform(20, 50);  // several bands
+    if (!test::has_output(p)) continue;
+    ++ran;
+    SCOPED_TRACE(p.to_string());
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::grouped, rng),
+              test::f32_tolerance(p));
+  }
+  EXPECT_GT(ran, test::case_count(150) / 2);
+}
+
 // Winograd's round-off against the reference, relative to the largest output, on random 3x3
 // stride-1 problems (data in [-1, 1]); the worst case is printed for the documentation.
 void check_winograd(Algorithm a, double factor, std::uint64_t seed) {
@@ -116,6 +135,11 @@ TEST(DirectBlocked, RefusesWhatItCannotRun) {
   EXPECT_THROW(Plan(p, wt, {}, {Algorithm::depthwise}), Error);  // channels mixed
   EXPECT_EQ(parse_algorithm("gemm-1x1"), Algorithm::gemm_1x1);
   EXPECT_EQ(parse_algorithm("depthwise"), Algorithm::depthwise);
+  p.src_dtype = p.dst_dtype = p.filter_dtype = DType::f32;
+  p.c = p.k = 34, p.groups = 2;  // 17 channels per group
+  Tensor w32(DType::f32, {34, 17, 3, 3});
+  EXPECT_THROW(Plan(p, w32, {}, {Algorithm::grouped}), Error);
+  EXPECT_EQ(parse_algorithm("grouped"), Algorithm::grouped);
 }
 
 }  // namespace
