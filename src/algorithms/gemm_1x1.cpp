@@ -45,7 +45,7 @@ class Gemm1x1Impl final : public AlgorithmImpl {
         float* a = block(g, mb);
         for (std::int64_t c = 0; c < cg_; ++c)
           for (std::int64_t m = 0; m < mr; ++m)
-            a[c * mr + m] = float(filter_->w[std::size_t((g * kg_ + mb * kMr + m) * cg_ + c)]);
+            a[c * mr + m] = float(filter_->tap(std::size_t((g * kg_ + mb * kMr + m) * cg_ + c)));
       }
     off_.resize(std::size_t(p.k));
     for (std::int64_t k = 0; k < p.k; ++k) off_[std::size_t(k)] = nn_common::channel_offset(p, *filter_, k);

@@ -81,7 +81,7 @@ class GroupedImpl final : public AlgorithmImpl {
         float* o = packed_.get() + k0 * taps;
         for (std::int64_t t = 0; t < taps; ++t, o += kn)
           for (std::int64_t j = 0; j < kn; ++j)
-            o[j] = float(filter_->w[std::size_t((k0 + j) * taps + t)]);
+            o[j] = float(filter_->tap(std::size_t((k0 + j) * taps + t)));
       }
   }
 

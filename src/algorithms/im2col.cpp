@@ -42,7 +42,7 @@ class Im2colImpl final : public AlgorithmImpl {
       for (std::int64_t kk = 0; kk < kg_; ++kk)
         for (std::int64_t i = 0; i < crs_; ++i)
           packed_[std::size_t(((g * kblocks_ + kk / kKb) * crs_ + i) * kKb + kk % kKb)] =
-              Acc(filter_->w[std::size_t((g * kg_ + kk) * crs_ + i)]);
+              Acc(filter_->tap(std::size_t((g * kg_ + kk) * crs_ + i)));
     const std::int64_t pq = p.out_h() * p.out_w();
     // Column tile: about 256 KiB of column buffer, a multiple of the chunk.
     std::int64_t t = (256 * 1024 / std::int64_t(sizeof(Acc))) / std::max<std::int64_t>(crs_, 1);

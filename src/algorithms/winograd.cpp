@@ -92,7 +92,9 @@ class WinogradImpl final : public AlgorithmImpl {
     for (std::int64_t g = 0; g < p.groups; ++g)
       for (std::int64_t kk = 0; kk < kg_; ++kk)
         for (std::int64_t c = 0; c < cg_; ++c) {
-          const double* w = filter_->w.data() + ((g * kg_ + kk) * cg_ + c) * 9;
+          double w[9];
+          for (std::size_t t = 0; t < 9; ++t)
+            w[t] = filter_->tap(std::size_t(((g * kg_ + kk) * cg_ + c) * 9) + t);
           double gw[8][3];
           for (std::int64_t i = 0; i < a; ++i)
             for (std::int64_t j = 0; j < 3; ++j) {

@@ -203,7 +203,7 @@ void gaussian_blur(ConstTensorView src, TensorView dst, KSize ksize, double sigm
     if (sigma_y == 0) detail::fail("sigma_y", "must be > 0 when ksize.height is 0");
     ksize.height = ksize_from_sigma(sigma_y, depth, "sigma_y");
   }
-  if (ksize.width == 1 && ksize.height == 1) return copy(src, dst);  // OpenCV copies
+  if (ksize.width == 1 && ksize.height == 1) return imgf::copy_into(src, dst);  // OpenCV copies
 
   std::vector<double> kx = opencv_gaussian(ksize.width, sigma_x);
   std::vector<double> ky = ksize.height == ksize.width && std::abs(sigma_x - sigma_y) < DBL_EPSILON

@@ -66,6 +66,32 @@ void check_dst(ConstTensorView src, TensorView dst, DType dtype) {
 }
 
 namespace {
+// Bytes [lo, hi) a view touches.
+std::pair<const char*, const char*> extent(const ConstTensorView& v) {
+  const char* b = static_cast<const char*>(v.data());
+  std::int64_t lo = 0, hi = 0;
+  for (int i = 0; i < v.rank(); ++i) {
+    const std::int64_t ext = (v.dim(i) - 1) * v.stride(i);
+    (ext < 0 ? lo : hi) += ext;
+  }
+  const auto es = std::int64_t(dtype_size(v.dtype()));
+  return {b + lo * es, b + (hi + 1) * es};
+}
+}  // namespace
+
+void copy_into(ConstTensorView src, TensorView dst) {
+  const auto [slo, shi] = extent(src);
+  const auto [dlo, dhi] = extent(dst);
+  if (src.numel() > 0 && slo < dhi && dlo < shi) {
+    Tensor tmp = like(src, src.dtype());
+    copy(src, tmp.view());
+    src = tmp.cview();
+    return copy(src, dst);
+  }
+  copy(src, dst);
+}
+
+namespace {
 // The elements of `src` (any strides) as a contiguous f64 tensor.
 Tensor as_f64(ConstTensorView src) {
   if (src.dtype() == DType::f64 && src.is_contiguous()) {

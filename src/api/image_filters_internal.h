@@ -40,6 +40,9 @@ std::pair<std::int64_t, std::int64_t> image_hw(ConstTensorView src, Layout layou
 Tensor like(ConstTensorView src, DType dtype);
 /// `dst` must have src's shape and the dtype `dtype` (an into-output call of a filter).
 void check_dst(ConstTensorView src, TensorView dst, DType dtype);
+/// copy(src, dst), also when dst overlaps src (in-place use, as OpenCV allows): through a
+/// temporary then.
+void copy_into(ConstTensorView src, TensorView dst);
 
 /// `f(v)` on every element of `src` (as double), stored into a new tensor of `dtype` with
 /// `rounding` for integer outputs.

@@ -21,8 +21,18 @@ struct SeparableTerm {
 /// applied, so algorithms only ever correlate. Layout K x Cg x R x S, row-major.
 struct PreparedFilter {
   bool complex = false;
-  bool integral = false;              ///< every tap (and bias) is an integer
-  std::vector<double> w;              ///< real taps (when !complex)
+  std::vector<double> w;              ///< real taps (when !complex and wf is empty)
+  /// Real f32 taps of f32 channel-mixing filters (the deep-learning layers), held instead of
+  /// `w`: a 512 x 512 x 3 x 3 layer would otherwise write 19 MB of doubles per plan. tap(i)
+  /// reads whichever is held; per-channel filters (image kernels) always have `w`.
+  /// (Not a std::vector: its value-initialisation would write the megabytes twice.)
+  std::unique_ptr<float[]> wf;
+  std::size_t wf_size = 0;
+  double tap(std::size_t i) const { return wf ? double(wf[i]) : w[i]; }
+  /// Every real tap as double (copies when wf is held).
+  std::vector<double> taps() const {
+    return wf ? std::vector<double>(wf.get(), wf.get() + wf_size) : w;
+  }
   std::vector<std::complex<double>> wc;  ///< complex taps (when complex)
   std::vector<double> bias;           ///< K entries, or empty
   double max_abs_sum = 0;             ///< max over k of sum |w|: bounds the accumulator

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <iomanip>
 #include <numeric>
 #include <sstream>
@@ -86,8 +87,10 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
   auto f = std::make_shared<PreparedFilter>();
   f->complex = is_complex(filter.dtype());
   const std::size_t total = std::size_t(p.k * cg * p.r * p.s);
-  if (f->complex) f->wc.resize(total); else f->w.resize(total);
-  f->integral = true;
+  const bool as_f32 = filter.dtype() == DType::f32 && cg > 1;
+  if (f->complex) f->wc.resize(total);
+  else if (as_f32) f->wf = std::make_unique_for_overwrite<float[]>(total), f->wf_size = total;
+  else f->w.resize(total);
   // Flip here, once, so that every algorithm only correlates. Real filters are read with their
   // own type (no complex arithmetic, no hypot per tap): planning a large Conv2d layer is a
   // conversion loop, not a library call per weight.
@@ -98,10 +101,28 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
     const std::int64_t s2 = p.flip ? -filter.stride(2) : filter.stride(2);
     const std::int64_t s3 = p.flip ? -filter.stride(3) : filter.stride(3);
     const std::int64_t origin = p.flip ? (p.r - 1) * filter.stride(2) + (p.s - 1) * filter.stride(3) : 0;
+    if constexpr (std::is_same_v<T, float>) {
+      if (as_f32) {  // channel mixing: only the DL algorithms, which need no tap bounds
+        float* o = f->wf.get();
+        if (!p.flip && filter.is_contiguous()) {
+          std::memcpy(o, base, total * sizeof(float));
+          return;
+        }
+        for (std::int64_t k = 0; k < p.k; ++k)
+          for (std::int64_t c = 0; c < cg; ++c)
+            for (std::int64_t r = 0; r < p.r; ++r, o += p.s) {
+              const T* e = base + origin + k * s0 + c * s1 + r * s2;
+              if (s3 == 1)
+                std::memcpy(o, e, std::size_t(p.s) * sizeof(float));
+              else
+                for (std::int64_t s = 0; s < p.s; ++s) o[s] = e[s * s3];
+            }
+        return;
+      }
+    }
     std::size_t i = 0;
     for (std::int64_t k = 0; k < p.k; ++k) {
       double abs_sum = 0;
-      bool integral = true;
       for (std::int64_t c = 0; c < cg; ++c)
         for (std::int64_t r = 0; r < p.r; ++r) {
           const T* e = base + origin + k * s0 + c * s1 + r * s2;
@@ -111,17 +132,14 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
               std::complex<double> v(e[s * s3].real(), e[s * s3].imag());
               if (p.conj) v = std::conj(v);
               f->wc[i] = v;
-              integral &= v.imag() == 0 && v.real() == std::trunc(v.real());
               abs_sum += std::abs(v);
             } else {
               const double v = double(e[s * s3]);
               f->w[i] = v;
-              if constexpr (std::is_floating_point_v<T>) integral &= v == std::trunc(v);
               abs_sum += std::fabs(v);
             }
           }
         }
-      f->integral = f->integral && integral;
       f->max_abs_sum = std::max(f->max_abs_sum, abs_sum);
     }
   });
@@ -133,7 +151,6 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
       double b = load_as<double>(static_cast<const char*>(bias.data()) + k * bias.stride(0) * bs,
                                  bias.dtype());
       f->bias.push_back(b);
-      if (b != std::trunc(b)) f->integral = false;
     }
   } else if (bias.data() && bias.numel() > 0) {
     detail::fail("bias", "given but problem.has_bias is false");

@@ -100,7 +100,8 @@ void reference_run(const ConvProblem& p, const PreparedFilter& f, ConstTensorVie
                              is_integer(p.dst_dtype) && p.rounding == Rounding::wrap;
   if (f.complex || is_complex(p.src_dtype)) {
     using C = std::complex<double>;
-    std::vector<C> w = f.complex ? f.wc : std::vector<C>(f.w.begin(), f.w.end());
+    const std::vector<double> real = f.complex ? std::vector<double>{} : f.taps();
+    std::vector<C> w = f.complex ? f.wc : std::vector<C>(real.begin(), real.end());
     run_loops<C>(p, load_input<C>(p, src), w, p.border_value,
                  [&](auto n, auto k, auto op, auto oq, C acc) {
                    store_complex(acc * p.scale + p.delta, at(n, k, op, oq), p.dst_dtype,
@@ -108,14 +109,15 @@ void reference_run(const ConvProblem& p, const PreparedFilter& f, ConstTensorVie
                  });
   } else if (exact_integer) {
     // NumPy integer arithmetic: exact in int64, wrapped to the output width on store.
-    std::vector<std::int64_t> w(f.w.begin(), f.w.end());
+    const std::vector<double> real = f.taps();
+    std::vector<std::int64_t> w(real.begin(), real.end());
     run_loops<std::int64_t>(p, load_input<std::int64_t>(p, src), w,
                             std::int64_t(p.border_value.real()),
                             [&](auto n, auto k, auto op, auto oq, std::int64_t acc) {
                               store_wrapped(acc, at(n, k, op, oq), p.dst_dtype);
                             });
   } else {
-    run_loops<double>(p, load_input<double>(p, src), f.w, p.border_value.real(),
+    run_loops<double>(p, load_input<double>(p, src), f.taps(), p.border_value.real(),
                       [&](auto n, auto k, auto op, auto oq, double acc) {
                         double v = acc * p.scale + p.delta.real();
                         if (!f.bias.empty()) v += f.bias[std::size_t(k)];
