@@ -297,7 +297,7 @@ std::string Plan::explain() const {
   ex << "problem " << e.problem.to_string() << "\n"
      << "candidates (estimated ms; the cheapest that accepts wins):\n";
   for (const Executor::Candidate& c : e.candidates) {
-    ex << "  " << std::left << std::setw(12) << c.info->name;
+    ex << "  " << std::left << std::setw(15) << c.info->name;
     if (c.estimate < 0) {
       ex << "rejects: " << c.why << "\n";
       continue;
