@@ -40,6 +40,9 @@ enum class Rounding : std::uint8_t {
   wrap,      ///< exact integer arithmetic modulo 2^bits (SciPy signal / NumPy integer math)
   half_up,   ///< round half up (floor(v + 0.5)), then clamp: OpenCV's fixed-point paths
              ///< (GaussianBlur on u8/u16)
+  c_cast,    ///< truncate toward zero through int32 as C's cast does on x86-64 (out of range
+             ///< and NaN: INT_MIN), then keep the low bits: scipy.ndimage's stores (only the
+             ///< `ordered` algorithm and the reference store it)
 };
 
 /// The order the taps of one output are summed in, where a front end must reproduce a peer's

@@ -224,15 +224,16 @@ def _store(output, result):
     return output
 
 
-_FLOAT_OUT = (np.dtype(np.float32), np.dtype(np.float64))
+# Outputs the library stores itself (integers as SciPy's C casts do); others go through float64.
+_DIRECT_OUT = {np.dtype(t) for t in ("uint8", "uint16", "int16", "int32", "float32", "float64")}
 _MAX_RANK = 4  # the library's views; higher ranks are walked over their first axis
 
 
 def _into(output, input, run):
-    """Runs ``run(dst)`` with dst a float32/float64 array of input's shape: `output` itself when
-    it is one (the library writes it in place), else a float64 temporary stored into `output`
-    with SciPy's C cast."""
-    if output.dtype in _FLOAT_OUT:
+    """Runs ``run(dst)`` with dst an array of input's shape the library can store into:
+    `output` itself when it can (floats rounded once, integers cast as SciPy's C code casts),
+    else a float64 temporary stored into `output` with SciPy's C cast emulated."""
+    if output.dtype in _DIRECT_OUT:
         run(output)
         return output
     tmp = np.empty(input.shape)

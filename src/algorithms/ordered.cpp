@@ -125,26 +125,25 @@ class OrderedImpl final : public AlgorithmImpl {
     }
   }
 
-  // The sums as they are (f64) or rounded once (f32): no epilogue arithmetic, which would
-  // turn a -0.0 into +0.0 where SciPy keeps it.
+  // The sums as they are (f64), rounded once (f32) or cast as C casts (integers): no epilogue
+  // arithmetic, which would turn a -0.0 into +0.0 where SciPy keeps it.
   static void store(const rows::RowCtx& ctx, std::int64_t n, std::int64_t c, std::int64_t oy,
                     const double* acc) {
     const TensorView& d = ctx.dst;
     const std::int64_t Q = ctx.p->out_w(), xs = d.stride(3);
     const std::int64_t off = n * d.stride(0) + c * d.stride(1) + oy * d.stride(2);
-    if (d.dtype() == DType::f64) {
-      double* o = static_cast<double*>(d.data()) + off;
-      if (xs == 1)
-        std::copy(acc, acc + Q, o);
-      else
-        for (std::int64_t q = 0; q < Q; ++q) o[q * xs] = acc[q];
-    } else {
-      float* o = static_cast<float*>(d.data()) + off;
-      if (xs == 1)
-        for (std::int64_t q = 0; q < Q; ++q) o[q] = float(acc[q]);
-      else
-        for (std::int64_t q = 0; q < Q; ++q) o[q * xs] = float(acc[q]);
-    }
+    visit_dtype(d.dtype(), [&](auto z) {
+      using D = decltype(z);
+      if constexpr (std::is_arithmetic_v<D>) {
+        D* o = static_cast<D*>(d.data()) + off;
+        for (std::int64_t q = 0; q < Q; ++q) {
+          if constexpr (std::is_integral_v<D>)
+            o[q * xs] = c_cast<D>(acc[q]);
+          else
+            o[q * xs] = D(acc[q]);
+        }
+      }
+    });
   }
 
   static void load_residual(const ConstTensorView& res, std::int64_t n, std::int64_t c,
@@ -167,8 +166,8 @@ class OrderedImpl final : public AlgorithmImpl {
 
 std::string ordered_rejects(const ConvProblem& p, const PreparedFilter& f) {
   if (f.complex || is_complex(p.src_dtype)) return "complex data";
-  if (p.dst_dtype != DType::f32 && p.dst_dtype != DType::f64)
-    return "stores f64 or f32 only (the front end casts to integers as its peer does)";
+  if (is_integer(p.dst_dtype) ? p.rounding != Rounding::c_cast : is_complex(p.dst_dtype))
+    return "stores f32, f64, or integers with Rounding::c_cast (scipy.ndimage's) only";
   if (p.c / p.groups != 1 || p.k / p.groups != 1) return "channels are mixed (not per-channel)";
   if (p.stride_h != 1 || p.stride_w != 1) return "stride > 1";
   if (p.activation != Activation::none || p.has_bias || p.scale != 1.0 || p.delta != 0.0)

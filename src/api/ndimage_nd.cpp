@@ -12,12 +12,14 @@
 #include <algorithm>
 #include <array>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "algorithms/border.h"
 #include "api/views.h"
 #include "convkit/error.h"
 #include "convkit/image_filters.h"
+#include "util/convert.h"
 
 namespace convkit::ndimage {
 
@@ -34,8 +36,8 @@ void check_nd(ConstTensorView input, TensorView output) {
     if (output.dim(i) != input.dim(i))
       detail::fail("output", "shape ", output.geometry().shape_string(), " != input shape ",
                    input.geometry().shape_string());
-  if (output.dtype() != DType::f32 && output.dtype() != DType::f64)
-    detail::fail("output", "must be float32 or float64 here, got ", dtype_name(output.dtype()));
+  if (is_complex(output.dtype()))
+    detail::fail("output", "complex output is split into real passes by the caller");
 }
 
 // An axis of a 4-D view: extent and stride (a missing axis is 1 x 0).
@@ -69,6 +71,7 @@ ConvProblem plane_problem(const ConstTensorView& src4, DType dst, std::int64_t R
   p.pad_left = anchor_w, p.pad_right = S - 1 - anchor_w;
   p.border = mode, p.border_value = cval;
   p.summation = summation;
+  p.rounding = Rounding::c_cast;  // integer outputs: SciPy's C casts
   return p;
 }
 
@@ -76,6 +79,34 @@ void check_anchor(const char* name, std::int64_t anchor, std::int64_t size) {
   if (anchor < 0 || anchor >= size)
     detail::fail(name, "places the kernel's origin outside it (anchor ", anchor, " of ", size,
                  " taps): SciPy needs -(size // 2) <= origin <= (size - 1) // 2");
+}
+
+// The f64 sum into the output as SciPy stores it: rounded once to f32, or C-cast to integers.
+void store_sum(ConstTensorView sum, TensorView out) {
+  const int d = sum.rank();
+  const std::int64_t len = sum.dim(d - 1), runs = sum.numel() / len;
+  std::array<std::int64_t, kMaxRank> idx{};
+  visit_dtype(out.dtype(), [&](auto z) {
+    using D = decltype(z);
+    if constexpr (std::is_arithmetic_v<D>) {
+      for (std::int64_t r = 0; r < runs; ++r) {
+        std::int64_t so = 0, oo = 0;
+        for (int i = 0; i + 1 < d; ++i) so += idx[i] * sum.stride(i), oo += idx[i] * out.stride(i);
+        const double* s = static_cast<const double*>(sum.data()) + so;
+        D* o = static_cast<D*>(out.data()) + oo;
+        for (std::int64_t x = 0; x < len; ++x) {
+          if constexpr (std::is_integral_v<D>)
+            o[x * out.stride(d - 1)] = c_cast<D>(s[x * sum.stride(d - 1)]);
+          else
+            o[x * out.stride(d - 1)] = D(s[x * sum.stride(d - 1)]);
+        }
+        for (int i = d - 2; i >= 0; --i) {
+          if (++idx[i] < sum.dim(i)) break;
+          idx[i] = 0;
+        }
+      }
+    }
+  });
 }
 
 PlanOptions ordered_plan() {
@@ -99,28 +130,54 @@ void correlate1d(ConstTensorView input, ConstTensorView weights, int axis, Tenso
   if (input.numel() == 0) return;
   const std::int64_t T = weights.dim(0), anchor = T / 2 + origin;
   check_anchor("origin", anchor, T);
-  // The other axes, in order, as N, C (and H when the filtered axis is W).
-  std::vector<int> others;
+  // The other axes, merged where both views allow it (rows of up to kMaxRow samples), and
+  // the filtered one; the longest, contiguous if possible, becomes W: a (1080, 1920, 3) image
+  // filtered along axis 0 runs as rows of 5760 samples, not 1920 planes of rows of 3.
+  struct Ax {
+    std::int64_t n, is, os;
+  };
+  static constexpr std::int64_t kMaxRow = 8192;
+  std::vector<Ax> before, after;
   for (int a = 0; a < d; ++a)
-    if (a != axis) others.push_back(a);
-  const bool along_w = axis == d - 1;
-  if (!along_w) others.pop_back();  // the last axis is W
-  while (others.size() < (along_w ? 3u : 2u)) others.insert(others.begin(), -1);
-  auto ax = [&](const auto& v, int a) { return a < 0 ? Axis{} : axis_of(v, a); };
+    if (a != axis) (a < axis ? before : after).push_back({input.dim(a), input.stride(a), output.stride(a)});
+  auto merge = [&](std::vector<Ax>& v) {
+    for (std::size_t i = v.size(); i-- > 1;) {
+      Ax& outer = v[i - 1];
+      const Ax& inner = v[i];
+      if (outer.is == inner.is * inner.n && outer.os == inner.os * inner.n &&
+          outer.n * inner.n <= kMaxRow) {
+        outer = {outer.n * inner.n, inner.is, inner.os};
+        v.erase(v.begin() + std::ptrdiff_t(i));
+      }
+    }
+  };
+  merge(before), merge(after);
+  std::vector<Ax> others(before);
+  others.insert(others.end(), after.begin(), after.end());
+  const Ax filtered{input.dim(axis), input.stride(axis), output.stride(axis)};
+  auto score = [](const Ax& x) {
+    return std::min(x.n, kMaxRow) * (x.is == 1 || x.is == -1 ? 2 : 1);
+  };
+  int w_at = -1;  // -1: the filtered axis is W
+  std::int64_t best = score(filtered);
+  for (std::size_t i = 0; i < others.size(); ++i)
+    if (score(others[i]) > best) best = score(others[i]), w_at = int(i);
   ConstTensorView src4;
   TensorView dst4;
   std::int64_t R = 1, S = 1, ah = 0, aw = 0, rs = 0, ss = 0;
-  if (along_w) {
-    src4 = view4(input, ax(input, others[0]), ax(input, others[1]), ax(input, others[2]),
-                 axis_of(input, axis));
-    dst4 = view4(output, ax(output, others[0]), ax(output, others[1]), ax(output, others[2]),
-                 axis_of(output, axis));
+  auto in_ax = [](const Ax& x) { return Axis{x.n, x.is}; };
+  auto out_ax = [](const Ax& x) { return Axis{x.n, x.os}; };
+  if (w_at < 0) {  // a 1 x T kernel along W; the others are N, C, H
+    while (others.size() < 3) others.insert(others.begin(), Ax{1, 0, 0});
+    src4 = view4(input, in_ax(others[0]), in_ax(others[1]), in_ax(others[2]), in_ax(filtered));
+    dst4 = view4(output, out_ax(others[0]), out_ax(others[1]), out_ax(others[2]), out_ax(filtered));
     S = T, aw = anchor, ss = weights.stride(0);
-  } else {
-    src4 = view4(input, ax(input, others[0]), ax(input, others[1]), axis_of(input, axis),
-                 axis_of(input, d - 1));
-    dst4 = view4(output, ax(output, others[0]), ax(output, others[1]), axis_of(output, axis),
-                 axis_of(output, d - 1));
+  } else {  // a T x 1 kernel along H; W is the chosen axis, the rest N and C
+    const Ax w = others[std::size_t(w_at)];
+    others.erase(others.begin() + w_at);
+    while (others.size() < 2) others.insert(others.begin(), Ax{1, 0, 0});
+    src4 = view4(input, in_ax(others[0]), in_ax(others[1]), in_ax(filtered), in_ax(w));
+    dst4 = view4(output, out_ax(others[0]), out_ax(others[1]), out_ax(filtered), out_ax(w));
     R = T, ah = anchor, rs = weights.stride(0);
   }
   const ConvProblem p = plane_problem(src4, output.dtype(), R, S, ah, aw, mode, cval,
@@ -153,10 +210,13 @@ void correlate(ConstTensorView input, ConstTensorView weights, TensorView output
   const std::int64_t wrs = ph >= 0 ? weights.stride(ph) : 0, wss = weights.stride(pw);
   const int outer = std::max(0, d - 2);  // outer axes 0 .. outer-1; the last one is batched
 
-  // The running sum lives in f64: the output itself when it is f64, else a temporary.
+  // A running sum over several kernel slices lives in f64: the output itself when it is f64,
+  // else a temporary; one slice (rank 1 or 2, or outer extents 1) goes straight to the output.
+  std::int64_t slices = 1;
+  for (int a = 0; a + 2 < d; ++a) slices *= weights.dim(a);
   Tensor sum_storage;
   TensorView sum = output;
-  if (output.dtype() != DType::f64) {
+  if (output.dtype() != DType::f64 && slices > 1) {
     sum_storage = Tensor(DType::f64, std::span<const std::int64_t>(input.geometry().shape.data(),
                                                                    std::size_t(d)));
     sum = sum_storage.view();
@@ -176,9 +236,9 @@ void correlate(ConstTensorView input, ConstTensorView weights, TensorView output
                  char* dst, Axis dst_batch, const char* wslice, bool accumulate) {
     const ConstTensorView s4(src, src_dtype, std::array<std::int64_t, 4>{src_batch.n, 1, src_h.n, src_w.n},
                              std::array<std::int64_t, 4>{src_batch.stride, 0, src_h.stride, src_w.stride});
-    const TensorView d4(dst, DType::f64, std::array<std::int64_t, 4>{dst_batch.n, 1, h_sum.n, w_sum.n},
+    const TensorView d4(dst, sum.dtype(), std::array<std::int64_t, 4>{dst_batch.n, 1, h_sum.n, w_sum.n},
                         std::array<std::int64_t, 4>{dst_batch.stride, 0, h_sum.stride, w_sum.stride});
-    ConvProblem p = plane_problem(s4, DType::f64, R, S, ah, aw, mode, cval, weights.dtype(),
+    ConvProblem p = plane_problem(s4, sum.dtype(), R, S, ah, aw, mode, cval, weights.dtype(),
                                   Summation::ndimage);
     p.has_residual = accumulate;
     const ConstTensorView k4 =
@@ -204,7 +264,7 @@ void correlate(ConstTensorView input, ConstTensorView weights, TensorView output
       for (int a = 0; a < outer; ++a) t *= weights.dim(a);
       return t;
     }();
-    const auto es_sum = std::int64_t(sizeof(double));
+    const auto es_sum = std::int64_t(dtype_size(sum.dtype()));
     for (std::int64_t ti = 0; ti < taps_total; ++ti) {
       for (std::int64_t rem = ti, a = outer - 1; a >= 0; --a) {
         tap[std::size_t(a)] = rem % weights.dim(int(a));
@@ -259,7 +319,7 @@ void correlate(ConstTensorView input, ConstTensorView weights, TensorView output
       }
     }
   }
-  if (sum.data() != output.data()) copy(sum, output);
+  if (sum.data() != output.data()) store_sum(sum, output);
 }
 
 }  // namespace convkit::ndimage

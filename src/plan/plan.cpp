@@ -254,9 +254,12 @@ void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
   double best = 0;
   for (const AlgorithmInfo& a : algorithm_list()) {
     std::string why = a.rejects(problem, *ex.filter);
-    if (why.empty() && problem.summation != Summation::any && a.id != Algorithm::ordered &&
-        a.id != Algorithm::reference)
-      why = "sums in its own order (the problem asks for scipy.ndimage's)";
+    if (why.empty() && a.id != Algorithm::ordered && a.id != Algorithm::reference) {
+      if (problem.summation != Summation::any)
+        why = "sums in its own order (the problem asks for scipy.ndimage's)";
+      else if (problem.rounding == Rounding::c_cast && is_integer(problem.dst_dtype))
+        why = "no C-cast integer store";
+    }
     if (!why.empty()) {
       if (options.algorithm == a.id)
         detail::fail("algorithm", a.name, " cannot run ", problem.to_string(), ": ", why);

@@ -72,6 +72,15 @@ inline I truncate_wrap(double v) {
   return I(static_cast<std::uint64_t>(static_cast<std::int64_t>(t)));
 }
 
+/// C's (I)v for a double v as x86-64 compiles it (cvttsd2si to int32, then the low bits):
+/// Rounding::c_cast.
+template <class I>
+inline I c_cast(double v) {
+  const std::int32_t i = v > -2147483649.0 && v < 2147483648.0 ? std::int32_t(v)
+                                                                : std::numeric_limits<std::int32_t>::min();
+  return I(i);
+}
+
 /// Stores a real value into an element of type `t`.
 inline void store_real(double v, void* p, DType t, Rounding rounding) {
   visit_dtype(t, [&](auto z) {
@@ -80,6 +89,7 @@ inline void store_real(double v, void* p, DType t, Rounding rounding) {
     if constexpr (std::is_integral_v<T>) {
       out = rounding == Rounding::saturate  ? saturate_round<T>(v)
             : rounding == Rounding::half_up ? saturate_round_half_up<T>(v)
+            : rounding == Rounding::c_cast  ? c_cast<T>(v)
                                             : truncate_wrap<T>(v);
     } else {
       out = T(v);

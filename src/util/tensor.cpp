@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 #include <sstream>
+#include <type_traits>
 
 #include "convkit/error.h"
 #include "util/convert.h"
@@ -100,6 +101,28 @@ Tensor Tensor::zeros(DType dtype, std::span<const std::int64_t> shape) {
   return t;
 }
 
+namespace {
+
+// One contiguous-in-memory run of n elements (any element strides), typed: NumPy's cast rules
+// (float -> int truncates toward zero and wraps, int -> int wraps).
+template <class S, class D>
+void convert_run(const S* s, std::int64_t ss, D* d, std::int64_t ds, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i) {
+    const S v = s[i * ss];
+    if constexpr (std::is_integral_v<D> && std::is_floating_point_v<S>)
+      d[i * ds] = truncate_wrap<D>(double(v));
+    else if constexpr (std::is_integral_v<D>)
+      d[i * ds] = D(std::int64_t(v));  // modular in C++20
+    else
+      d[i * ds] = D(v);
+  }
+}
+
+template <class T>
+constexpr bool real_v = std::is_arithmetic_v<T>;
+
+}  // namespace
+
 void copy(ConstTensorView src, TensorView dst) {
   if (src.rank() != dst.rank()) detail::fail("dst", "rank ", dst.rank(), " != src rank ", src.rank());
   for (int i = 0; i < src.rank(); ++i)
@@ -109,6 +132,42 @@ void copy(ConstTensorView src, TensorView dst) {
   const int rank = src.rank();
   const std::int64_t n = src.numel();
   const auto ss = std::int64_t(dtype_size(src.dtype())), ds = std::int64_t(dtype_size(dst.dtype()));
+  if (n == 0) return;
+  if (!is_complex(src.dtype()) && !is_complex(dst.dtype())) {
+    // Typed runs along the last axis (rank 0: one element).
+    const std::int64_t len = rank ? src.dim(rank - 1) : 1;
+    const std::int64_t sst = rank ? src.stride(rank - 1) : 0, dst_st = rank ? dst.stride(rank - 1) : 0;
+    const std::int64_t runs = n / len;
+    std::array<std::int64_t, kMaxRank> idx{};
+    visit_dtype(src.dtype(), [&](auto zs) {
+      using S = decltype(zs);
+      visit_dtype(dst.dtype(), [&](auto zd) {
+        using D = decltype(zd);
+        if constexpr (real_v<S> && real_v<D>) {
+          for (std::int64_t r = 0; r < runs; ++r) {
+            std::int64_t so = 0, doff = 0;
+            for (int i = 0; i + 1 < rank; ++i) so += idx[i] * src.stride(i), doff += idx[i] * dst.stride(i);
+            const S* sp = static_cast<const S*>(src.data()) + so;
+            D* dp = static_cast<D*>(dst.data()) + doff;
+            if constexpr (std::is_same_v<S, D>) {
+              if (sst == 1 && dst_st == 1) {
+                std::memcpy(dp, sp, std::size_t(len) * sizeof(S));
+              } else {
+                for (std::int64_t i = 0; i < len; ++i) dp[i * dst_st] = sp[i * sst];
+              }
+            } else {
+              convert_run(sp, sst, dp, dst_st, len);
+            }
+            for (int i = rank - 2; i >= 0; --i) {
+              if (++idx[i] < src.dim(i)) break;
+              idx[i] = 0;
+            }
+          }
+        }
+      });
+    });
+    return;
+  }
   std::array<std::int64_t, kMaxRank> idx{};
   for (std::int64_t e = 0; e < n; ++e) {
     std::int64_t so = 0, doff = 0;

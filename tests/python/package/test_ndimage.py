@@ -246,6 +246,11 @@ def test_bits_equal_scipy_any_rank(seed):
         np.testing.assert_array_equal(
             cndi.correlate1d(x, w, axis=axis, mode=mode, cval=cval, origin=origin),
             sndi.correlate1d(x, w, axis=axis, mode=mode, cval=cval, origin=origin))
+        out = str(g.choice(["uint8", "int16", "uint16", "int32", "float32", "int8"]))
+        xs = x * 300  # integer outputs: truncation, wrap-around and out-of-range casts
+        np.testing.assert_array_equal(
+            cndi.correlate1d(xs, w, axis=axis, mode=mode, origin=origin, output=out),
+            sndi.correlate1d(xs, w, axis=axis, mode=mode, origin=origin, output=out))
         ws = tuple(int(v) for v in g.integers(1, 4, size=d))
         if d == 5:
             ws = (1,) + ws[1:]  # beyond rank 4 the first kernel axis must be 1
@@ -257,6 +262,8 @@ def test_bits_equal_scipy_any_rank(seed):
             np.testing.assert_array_equal(
                 getattr(cndi, f)(x, W, mode=mode, cval=cval, origin=org),
                 getattr(sndi, f)(x, W, mode=mode, cval=cval, origin=org))
+        np.testing.assert_array_equal(cndi.correlate(xs, W, mode=mode, origin=org, output=out),
+                                      sndi.correlate(xs, W, mode=mode, origin=org, output=out))
 
 
 def test_constants_stay_exact():
