@@ -191,6 +191,11 @@ def _fft_conv(in1, in2, mode, axes, algorithm):
                 raise
         else:
             return out.reshape(-1) if in1.ndim == 1 else out
+    if out_dtype in _REAL_FLOAT and 3 <= in1.ndim <= 4 and len(axes) == in1.ndim and \
+            (mode != "valid" or all(x >= y for x, y in zip(in1.shape, in2.shape))):
+        # every axis transformed: FFTW rank-N plans on convkit's threads
+        return _core.fftconvolve_nd(in1.astype(out_dtype, copy=False),
+                                    in2.astype(out_dtype, copy=False), mode)
     return _numpy_fftconvolve(in1, in2, mode, axes, out_dtype)
 
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/fft_nd.h"
 #include "api/views.h"
 #include "arrays.h"
 
@@ -279,6 +280,25 @@ NB_MODULE(_core, m) {
       "border_value"_a = 0.0, "layout"_a = "HWC", "rounding"_a = "saturate", "algorithm"_a = "auto",
       "out"_a = nb::none(),
       "cv2.sepFilter2D: correlation with kernel_y (columns) x kernel_x (rows).");
+
+  m.def(
+      "fftconvolve_nd",
+      [](const InArray& in1, const InArray& in2, const std::string& mode) {
+        const ConstTensorView a = view_of(in1, "in1"), b = view_of(in2, "in2");
+        const signal::Mode md = signal::parse_mode(mode);
+        const Geometry g = fft::nd_output_shape(a, b, md);
+        const bool single = a.dtype() == DType::f32 && b.dtype() == DType::f32;
+        NewArray out = new_array(single ? DType::f32 : DType::f64,
+                                 std::span<const std::int64_t>(g.shape.data(), std::size_t(g.rank)));
+        {
+          Unlocked unlocked(double(out.view.numel()) * 64);
+          fft::convolve_nd(a, b, md, out.view);
+        }
+        return out.array;
+      },
+      "in1"_a, "in2"_a, "mode"_a = "full",
+      "scipy.signal.fftconvolve over every axis of two real float32/float64 arrays of rank "
+      "1..4 (FFTW rank-N plans); 'valid' needs in1 at least as large as in2.");
 
   bind_filters(m);
   bind_nn(m);

@@ -103,6 +103,52 @@ void* fft_plan(bool single, Kind kind, int n) {
   return it->second;
 }
 
+void* fft_plan_nd(bool single, bool forward, int rank, const int* n, int threads) {
+  struct Cache {
+    std::map<std::vector<int>, void*> plans;
+    ~Cache() {
+      std::lock_guard<std::mutex> lock(g_planner_mutex);
+      for (auto& [key, plan] : plans) {
+        if (!plan) continue;
+        if (key[0])
+          fftwf_destroy_plan(static_cast<fftwf_plan>(plan));
+        else
+          fftw_destroy_plan(static_cast<fftw_plan>(plan));
+      }
+    }
+  };
+  static Cache cache;
+  std::vector<int> key = {single ? 1 : 0, forward ? 1 : 0, threads};
+  key.insert(key.end(), n, n + rank);
+  std::lock_guard<std::mutex> lock(g_planner_mutex);
+  auto [it, fresh] = cache.plans.try_emplace(key, nullptr);
+  if (fresh) {
+    static const bool threads_ready = fftw_init_threads() != 0 && fftwf_init_threads() != 0;
+    std::size_t reals = 2;
+    for (int i = 0; i + 1 < rank; ++i) reals *= std::size_t(n[i]);
+    reals *= std::size_t(n[rank - 1] / 2 + 1);
+    // The thread count is planner state: set for this plan, then back to 1 for the 1-D plans.
+    const int nt = threads_ready ? threads : 1;
+    if (single) {
+      AlignedBuffer<float> buf(reals);
+      fftwf_plan_with_nthreads(nt);
+      auto* c = reinterpret_cast<fftwf_complex*>(buf.get());
+      it->second = forward ? fftwf_plan_dft_r2c(rank, n, buf.get(), c, kPlannerFlags)
+                           : fftwf_plan_dft_c2r(rank, n, c, buf.get(), kPlannerFlags);
+      fftwf_plan_with_nthreads(1);
+    } else {
+      AlignedBuffer<double> buf(reals);
+      fftw_plan_with_nthreads(nt);
+      auto* c = reinterpret_cast<fftw_complex*>(buf.get());
+      it->second = forward ? fftw_plan_dft_r2c(rank, n, buf.get(), c, kPlannerFlags)
+                           : fftw_plan_dft_c2r(rank, n, c, buf.get(), kPlannerFlags);
+      fftw_plan_with_nthreads(1);
+    }
+  }
+  if (!it->second) throw std::bad_alloc();
+  return it->second;
+}
+
 const std::vector<std::int64_t>& smooth_lengths() {
   static const std::vector<std::int64_t> lengths = [] {
     std::vector<std::int64_t> v;

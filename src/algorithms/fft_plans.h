@@ -23,6 +23,11 @@ enum class Kind : std::uint8_t { r2c, c2r, c2c_forward, c2c_backward };
 /// The cached plan for a length-`n` transform in float (`single`) or double; never destroyed.
 void* fft_plan(bool single, Kind kind, int n);
 
+/// The cached plan of an in-place rank-N real transform (r2c, or c2r) of dims n[0..rank) on
+/// 64-byte aligned data, run by FFTW's own OpenMP threads (`threads`): the N-D convolutions
+/// of convkit.signal (fft_nd.cpp). Never destroyed before exit.
+void* fft_plan_nd(bool single, bool forward, int rank, const int* n, int threads);
+
 /// Typed execution (new-array interface, in place; arrays must be 64-byte aligned).
 template <class T>
 struct Fftw;
