@@ -31,10 +31,10 @@ kernel's contents, so weights changed in place are seen): a repeated call costs 
 """
 
 import importlib
+import numbers
 
 from . import _core
-from ._core import (active_isa, clear_plan_cache, get_num_threads, plan_cache_info,
-                    set_num_threads, set_plan_cache_capacity)
+from ._core import active_isa, clear_plan_cache, get_num_threads, plan_cache_info
 
 __version__ = _core.version()
 __all__ = ["conv2d", "plan", "Plan", "set_num_threads", "get_num_threads", "active_isa",
@@ -51,6 +51,33 @@ _BORDERS = {
     "reflect101": "mirror", "mirror": "mirror",
     "wrap": "wrap", "circular": "wrap",
 }
+
+
+def _count(value, name):
+    """A non-negative int (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):  # np.bool_ isn't
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name}: must be >= 0, got {value}")
+    return int(value)
+
+
+def set_num_threads(n):
+    """Threads convkit uses: n >= 1, or 0 for the default (OMP_NUM_THREADS, else all cores)."""
+    _core.set_num_threads(_count(n, "n"))
+
+
+def set_plan_cache_capacity(capacity):
+    """At most this many cached plans (0 turns caching off)."""
+    _core.set_plan_cache_capacity(_count(capacity, "capacity"))
+
+
+def _dtype_name(np, value, name):
+    """np.dtype(value).name, with a TypeError naming the parameter."""
+    try:
+        return np.dtype(value).name
+    except TypeError as e:
+        raise TypeError(f"{name}: not a dtype: {value!r} ({e})") from None
 
 
 def __getattr__(name):  # convkit.signal etc. without importing them up front
@@ -87,6 +114,9 @@ class Plan:
     """
 
     def __init__(self, core_plan):
+        if not isinstance(core_plan, _core.Plan2d):
+            raise TypeError(f"core_plan: expected a convkit._core.Plan2d (make plans with "
+                            f"convkit.plan()), got {type(core_plan).__name__}")
         self._plan = core_plan
 
     def __call__(self, image, out=None):
@@ -142,7 +172,20 @@ def plan(kernel, shape, dtype="float32", border="reflect101", mode="same", *, va
     kernel = np.asarray(kernel)
     if kernel.ndim != 2:
         raise ValueError(f"kernel: must be 2-D, got shape {kernel.shape}")
-    return Plan(_core.Plan2d(kernel, tuple(shape), np.dtype(dtype).name, flip=not correlate,
+    if kernel.size == 0:
+        raise ValueError(f"kernel: is empty (shape {kernel.shape})")
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape: expected a sequence of ints such as image.shape, got "
+                        f"{type(shape).__name__}") from None
+    if not isinstance(layout, str):
+        raise TypeError(f"layout: expected a string, got {type(layout).__name__}")
+    if layout not in ("HWC", "CHW"):  # checked for 2-D shapes too, which ignore it
+        raise ValueError(f"layout: unknown layout {layout!r} (expected 'HWC' or 'CHW')")
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        raise TypeError("value: expected a number, got bool")
+    return Plan(_core.Plan2d(kernel, shape, _dtype_name(np, dtype, "dtype"), flip=not correlate,
                              pads=_pads(kernel.shape, mode), border=_border(border),
                              border_value=value, out_dtype=out_dtype,
                              layout="HW" if len(shape) == 2 else layout,
@@ -169,9 +212,19 @@ def conv2d(image, kernel, border="reflect101", mode="same", *, value=0.0, correl
     import numpy as np
 
     image = np.asarray(image)
+    if out is not None and not isinstance(out, np.ndarray):
+        raise TypeError(f"out: expected a numpy.ndarray, got {type(out).__name__}")
     if out is not None and out_dtype is None:
         out_dtype = out.dtype
-    p = plan(kernel, image.shape, image.dtype, border, mode, value=value, correlate=correlate,
-             out_dtype=None if out_dtype is None else np.dtype(out_dtype).name, layout=layout,
-             algorithm=algorithm)
+    if out_dtype is not None:
+        out_dtype = _dtype_name(np, out_dtype, "out_dtype")
+    try:
+        p = plan(kernel, image.shape, image.dtype, border, mode, value=value,
+                 correlate=correlate, out_dtype=out_dtype, layout=layout, algorithm=algorithm)
+    except ValueError as e:  # plan's shape and dtype are the image's here
+        what, _, why = str(e).partition(": ")
+        if what not in ("shape", "dtype"):
+            raise
+        raise ValueError(f"image: {why} (image shape {image.shape}, dtype {image.dtype})") \
+            from None
     return p(image, out=out)

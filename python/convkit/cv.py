@@ -21,11 +21,12 @@ it is returned; otherwise a new array is returned and ``dst`` is left alone (as 
 
 Errors: cv2 raises ``cv2.error`` for everything. convkit raises
   - ``TypeError`` where cv2 cannot convert an argument ("Expected Ptr<cv::UMat>",
-    "Can't parse ..."): a non-array ``src``/kernel, a complex kernel, a ``ksize`` that is not a
-    pair, a non-integer flag;
+    "Can't parse ..."): a non-array ``src``/kernel/``dst``, a complex kernel or ``dst``, a
+    ``ksize`` that is not a pair, a non-integer flag, an integer that does not fit a C int, an
+    int too large for a float (that one is an ``OverflowError`` too);
   - ``ValueError`` where cv2 fails an assertion or refuses a depth, border or size (empty image,
     anchor outside the kernel, even ``ksize``, unsupported ``src``/``ddepth`` pair, BORDER_WRAP
-    where OpenCV refuses it, BORDER_TRANSPARENT, more than 3 dimensions).
+    where OpenCV refuses it, BORDER_TRANSPARENT, more than 3 dimensions, a read-only ``dst``).
 What cv2 accepts and refuses is kept: the depth/border tables below are OpenCV 5.0's own
 (measured with opencv-python-headless 5.0.0.93), including filter2D's DFT path for kernels of
 50+ taps (130+ for u8->u8, u8->s16, f32->f32), which takes every depth pair and BORDER_WRAP.
@@ -124,22 +125,35 @@ def _name(dtype):
 # Argument handling shared by the filters (the general path)
 # ------------------------------------------------------------------------------------------------
 
+_INT_MIN, _INT_MAX = -2 ** 31, 2 ** 31 - 1  # cv2 parses integers into a C int
+_INF = float("inf")
+
+
+class _OverflowTypeError(TypeError, OverflowError):
+    """An int too large for a float argument: cv2 cannot parse it (TypeError here, as every
+    argument cv2 cannot convert), and it is float()'s OverflowError too."""
+
+
 def _int(value, name):
-    if type(value) is int:
-        return value
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    return int(value)
+    if type(value) is not int:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+        value = int(value)
+    if not _INT_MIN <= value <= _INT_MAX:
+        raise TypeError(f"{name}: integer {value} won't fit into a C int")
+    return value
 
 
 def _float(value, name):
     t = type(value)
     if t is float:
         return value
-    if t is int:
-        return float(value)
-    if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(value, bool):
-        return float(value)
+    if t is int or (isinstance(value, (numbers.Real, np.floating, np.integer))
+                    and not isinstance(value, bool)):
+        try:
+            return float(value)
+        except OverflowError:  # cv2: "int too large to convert to float"
+            raise _OverflowTypeError(f"{name}: int too large to convert to float") from None
     raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
 
 
@@ -265,8 +279,20 @@ def _target(dst, img, dtype):
     """A view of `dst` with src's (HxW / HxWxC) shape for the library's out=, when `dst` takes
     the result directly: an array of the output's dtype and shape (HxW or, for an HxWx1 image,
     HxWx1 too), writable, and either src itself (the library copies the input internally) or
-    not overlapping it. Otherwise None: a new result, then `_finish`."""
-    if not isinstance(dst, np.ndarray) or dst.dtype != dtype or not dst.flags.writeable:
+    not overlapping it. Otherwise None: a new result, then `_finish`. Refused as cv2 refuses
+    it: a dst that is not an image array (TypeError) or is read-only (ValueError)."""
+    if not isinstance(dst, np.ndarray):
+        if dst is not None:  # cv2: "dst is not a numpy array, neither a scalar"
+            raise TypeError(f"Expected Ptr<cv::UMat> for argument 'dst': got "
+                            f"{type(dst).__name__}")
+        return None
+    if dst.dtype.kind not in "biuf":
+        raise TypeError(f"Expected Ptr<cv::UMat> for argument 'dst': dtype {dst.dtype} is not "
+                        "an image type")
+    if not dst.flags.writeable:
+        raise ValueError("dst marked as output argument, but provided NumPy array marked as "
+                         "readonly")
+    if dst.dtype != dtype:
         return None
     a = img.array
     if dst.shape == a.shape:
@@ -282,7 +308,7 @@ def _target(dst, img, dtype):
 
 def _finish(result, img, dtype, dst):
     """cv2's output: src's shape (HxWx1 -> HxW), `dtype`; copied into `dst` when it fits (only
-    reached for a read-only or src-overlapping dst: `_target` takes the others directly)."""
+    reached for a src-overlapping dst: `_target` takes the others directly)."""
     result = np.asarray(result)
     if result.dtype != dtype:
         result = result.astype(dtype)
@@ -365,9 +391,13 @@ def _learn_gauss(key):
     whether OpenCV takes it there depends on the image size)."""
     dt, kw, kh, sigma_x, sigma_y, bt = key
     depth = _DTYPE_DEPTH.get(dt)
-    if dt not in _NATIVE or depth is None:
+    if dt not in _NATIVE or depth is None or not (_INT_MIN <= kw <= _INT_MAX and
+                                                  _INT_MIN <= kh <= _INT_MAX):
         return None
-    sx, sy = float(sigma_x), float(sigma_y)
+    try:
+        sx, sy = float(sigma_x), float(sigma_y)
+    except OverflowError:  # an int too large for a float: the general path refuses it
+        return None
     if sy <= 0:
         sy = sx
     kw = 0 if (kw <= 0 and sx > 0) else kw
@@ -426,7 +456,8 @@ def _at(anchor, kw, kh):
 # raises ValueError / TypeError there before anything is written; they then take the general
 # path, which raises cv's error or returns a new array as cv2 does. Exact int / float scalars
 # go to the library as they are (its float conversion is float()'s; it refuses an int too
-# large for a float, and the general path then raises float()'s OverflowError).
+# large for a float, and the general path then raises a TypeError that is an OverflowError
+# too); ksize sides beyond a C int are left to the general path.
 
 def filter2D(src, ddepth, kernel, dst=None, anchor=_CENTRE, delta=0, borderType=BORDER_DEFAULT):
     """``cv2.filter2D``: correlation of every channel with `kernel` (output = src's size)."""
@@ -578,6 +609,9 @@ def _GaussianBlur(src, ksize, sigmaX, dst, sigmaY, borderType):
     img.require_depth({_U8, _U16, _S16, _F32, _F64}, "GaussianBlur")
     kw, kh = _pair(ksize, "ksize")
     sx, sy = _float(sigmaX, "sigmaX"), _float(sigmaY, "sigmaY")
+    for name, v in (("sigmaX", sx), ("sigmaY", sy)):
+        if v != v or v in (_INF, -_INF):
+            raise ValueError(f"GaussianBlur: {name} {v} is not a finite number")
     if sy <= 0:
         sy = sx
     # OpenCV derives a side <= 0 from a positive sigma; convkit's spelling of that is 0
@@ -616,7 +650,8 @@ def boxFilter(src, ddepth, ksize, dst=None, anchor=_CENTRE, normalize=True,
             e = _learn_box((src.dtype, ddepth, borderType))
         kw, kh = ksize
         nd = src.ndim
-        if e is not None and type(kw) is int and type(kh) is int and kw > 0 and kh > 0 \
+        if e is not None and type(kw) is int and type(kh) is int \
+                and 0 < kw <= _INT_MAX and 0 < kh <= _INT_MAX \
                 and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
             at = anchor if anchor is _CENTRE else _at(anchor, kw, kh)
             n = type(normalize)
@@ -682,7 +717,8 @@ def blur(src, ksize, dst=None, anchor=_CENTRE, borderType=BORDER_DEFAULT):
             e = _learn_box((src.dtype, -1, borderType))
         kw, kh = ksize
         nd = src.ndim
-        if e is not None and type(kw) is int and type(kh) is int and kw > 0 and kh > 0 \
+        if e is not None and type(kw) is int and type(kh) is int \
+                and 0 < kw <= _INT_MAX and 0 < kh <= _INT_MAX \
                 and (nd == 2 or (nd == 3 and src.shape[2] != 1)):
             at = anchor if anchor is _CENTRE else _at(anchor, kw, kh)
             if at is not None:
@@ -704,7 +740,8 @@ def _check_sobel(dx, dy, ksize, what):
             raise ValueError(f"{what}: dx >= 0 && dy >= 0 && dx+dy == 1 failed (dx={dx}, dy={dy})")
         return dx, dy, ksize
     if ksize <= 0 or ksize % 2 == 0 or ksize > 31:
-        raise ValueError(f"{what}: the kernel size must be odd and not larger than 31, got {ksize}")
+        raise ValueError(f"{what}: the kernel size (ksize) must be odd and not larger than 31, "
+                         f"got {ksize}")
     if dx < 0 or dy < 0 or dx + dy <= 0:
         raise ValueError(f"{what}: dx >= 0 && dy >= 0 && dx+dy > 0 failed (dx={dx}, dy={dy})")
     k = 3 if ksize == 1 else ksize
@@ -848,8 +885,8 @@ def _Laplacian(src, ddepth, dst, ksize, scale, delta, borderType):
     if ksize <= 0 or ksize % 2 == 0 or ksize > 31:
         if ksize < 0 and ksize % 2 == 1:  # OpenCV's message for FILTER_SCHARR here
             raise ValueError("Laplacian: ksize > order failed")
-        raise ValueError(f"Laplacian: the kernel size must be odd and not larger than 31, "
-                         f"got {ksize}")
+        raise ValueError(f"Laplacian: the kernel size (ksize) must be odd and not larger than "
+                         f"31, got {ksize}")
     pairs = _FILTER2D_PAIRS if ksize <= 3 else _LAPLACE_BIG_PAIRS
     dtype = _out_depth(img, ddepth, pairs, "Laplacian")
     border = _border(borderType, what="Laplacian")
@@ -893,13 +930,14 @@ def getDerivKernels(dx, dy, ksize, kx=None, ky=None, normalize=False, ktype=CV_3
             raise ValueError("getDerivKernels: dx >= 0 && dy >= 0 && dx+dy == 1 failed")
     else:
         if ksize <= 0 or ksize % 2 == 0 or ksize > 31:
-            raise ValueError("getDerivKernels: the kernel size must be odd and not larger than "
-                             f"31, got {ksize}")
+            raise ValueError("getDerivKernels: the kernel size (ksize) must be odd and not "
+                             f"larger than 31, got {ksize}")
         k = 3 if ksize == 1 else ksize
-        for order in (dx, dy):
+        for order, name in ((dx, "dx"), (dy, "dy")):
             if order < 0:
-                raise ValueError("getDerivKernels: orders must be >= 0")
+                raise ValueError(f"getDerivKernels: orders must be >= 0 ({name}={order})")
             if (ksize > 1 or order > 0) and not k > order:
-                raise ValueError(f"getDerivKernels: ksize > order failed (order={order})")
+                raise ValueError(f"getDerivKernels: ksize > order failed ({name}={order}, "
+                                 f"ksize={ksize})")
     rx, ry = _core.get_deriv_kernels(dx, dy, ksize, normalize=bool(normalize), dtype=_name(dtype))
     return np.asarray(rx).reshape(-1, 1), np.asarray(ry).reshape(-1, 1)

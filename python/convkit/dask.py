@@ -46,7 +46,10 @@ _WRAP = ("wrap", "grid-wrap")
 def _as_dask(input):
     if isinstance(input, da.Array):
         return input
-    return da.asarray(np.asarray(input))
+    a = np.asarray(input)
+    if a.dtype.hasobject:  # dask cannot auto-chunk object arrays: one chunk (the probe refuses it)
+        return da.from_array(a, chunks=a.shape)
+    return da.asarray(a)
 
 
 def _output_dtype(output, input):
@@ -56,7 +59,12 @@ def _output_dtype(output, input):
     if isinstance(output, (np.ndarray, da.Array)):
         raise TypeError("convkit.dask: output must be a dtype (or None), not an array; "
                         "the result is a new dask array")
-    return np.dtype(output)
+    try:
+        return np.dtype(output)
+    except TypeError as e:
+        got = repr(output) if isinstance(output, str) else type(output).__name__
+        raise TypeError(f"convkit.dask: output must be a dtype (or None), got {got} ({e})") \
+            from None
 
 
 def _per_axis(value, ndim):
@@ -138,11 +146,11 @@ def correlate1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, 
 def convolve1d(input, weights, axis=-1, output=None, mode="reflect", cval=0.0, origin=0):
     """``convkit.ndimage.convolve1d`` over a dask array."""
     w = np.asarray(weights)
-    origin2 = -origin - (0 if w.shape[0] & 1 else 1)
     x = _as_dask(input)
     kw = dict(weights=w, axis=axis, output=_output_dtype(output, x), mode=mode, cval=cval,
               origin=origin)
     dtype = _validate(_ndi.convolve1d, x, **kw)
+    origin2 = -origin - (0 if w.shape[0] & 1 else 1)
     ax = _ndi._normalize_axis(axis, x.ndim)
     reach = [(0, 0)] * x.ndim
     reach[ax] = _reach(w.shape[0], origin2)

@@ -91,6 +91,9 @@ def _normalize_sequence(value, rank):
 
 
 def _get_output(output, input, shape=None, complex_output=False):
+    if input.dtype.kind in "USV":  # SciPy: np.zeros(shape, dtype=input.dtype.name) refuses it
+        raise TypeError(f"input: data type {input.dtype.name!r} not understood (strings and "
+                        "records are not numbers)")
     if shape is None:
         shape = input.shape
     # np.empty, not SciPy's np.zeros: every filter writes the whole output
@@ -123,6 +126,9 @@ def _check_axes(axes, ndim):
         return tuple(range(ndim))
     if np.isscalar(axes):
         axes = (operator.index(axes),)
+        if not -ndim <= axes[0] < ndim:  # AxisError: a ValueError and an IndexError, as SciPy's
+            raise _AxisError(axes[0], ndim)
+        axes = (axes[0] % ndim,)
     elif isinstance(axes, Iterable):
         axes = tuple(operator.index(ax) for ax in axes)
         for ax in axes:
@@ -363,6 +369,9 @@ def _correlate_or_convolve(input, weights, output, mode, cval, origin, convoluti
             origins[ii] = -origins[ii]
             if not weights.shape[ii] & 1:
                 origins[ii] -= 1
+    for o in origins:
+        if isinstance(o, (bool, np.bool_)):
+            raise TypeError(f"origin: an integer is required, got {o!r}")
     for o, lenw in zip(origins, wshape):
         if _invalid_origin(o, lenw):
             raise ValueError("Invalid origin; origin must satisfy "
@@ -414,9 +423,20 @@ def _gaussian_kernel1d(sigma, order, radius):
     return q * phi_x
 
 
+def _order(order):
+    """A derivative order as SciPy takes it: an integer, not a bool (checked here, as the taps
+    cache would otherwise take True for 1)."""
+    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral):
+        raise TypeError(f"expected a sequence of integers or a single integer, got '{order}'")
+    if order < 0:
+        raise ValueError("order must be non-negative")
+    return int(order)
+
+
 def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect", cval=0.0,
                       truncate=4.0, *, radius=None):
     """``scipy.ndimage.gaussian_filter1d``."""
+    order = _order(order)
     sd = float(sigma)
     lw = int(truncate * sd + 0.5)
     if radius is not None:
@@ -459,9 +479,8 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
             lw = int(truncate * float(sig) + 0.5) if rad is None else rad
             if not isinstance(lw, numbers.Integral) or lw < 0:
                 raise ValueError("Radius must be a nonnegative integer.")
-            if ordr < 0:
-                raise ValueError("order must be non-negative")
-            _pass1d(input, _gaussian_weights(float(sig), ordr, lw), axis, md, cval, 0, output)
+            _pass1d(input, _gaussian_weights(float(sig), _order(ordr), lw), axis, md, cval, 0,
+                    output)
         else:
             gaussian_filter1d(input, sig, axis, ordr, output, md, cval, truncate, radius=rad)
         input = output
@@ -489,7 +508,7 @@ def uniform_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
     if (size // 2 + origin < 0) or (size // 2 + origin >= size):
         raise ValueError("invalid origin")
     _border(mode)
-    size, origin = int(size), int(origin)
+    size, origin = operator.index(size), operator.index(origin)
     if not complex_output:
         _uniform_real(input, size, axis, output, mode, cval, origin)
     else:

@@ -135,6 +135,16 @@ def _array(x, name):
     return x if isinstance(x, np.ndarray) else np.asarray(x)
 
 
+def _bias(b):
+    """None (also False: no bias) or a vector of K values (the library checks K)."""
+    if b is None or b is False:
+        return None
+    b = _array(b, "bias")
+    if b.ndim != 1:
+        raise ValueError(f"bias: must be a vector of out_channels values, got shape {b.shape}")
+    return b
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
            padding_mode="zeros", activation=None, layout="NCHW", *, algorithm="auto",
            residual=None):
@@ -177,7 +187,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1,
     """
     x = _array(input, "input")
     w = _array(weight, "weight")
-    b = None if bias is None or bias is False else _array(bias, "bias")
+    b = _bias(bias)
     unbatched = x.ndim == 3
     if unbatched:
         x = x[np.newaxis]
@@ -247,15 +257,23 @@ class Conv2d:
         self.layout = _choice(layout, "layout", LAYOUTS)
         self.algorithm = algorithm
 
+        if min(self.kernel_size) < 1:
+            raise ValueError(f"kernel_size: must be >= 1, got {self.kernel_size}")
+        if dtype is not None:
+            try:
+                dtype = np.dtype(dtype)
+            except TypeError as e:
+                raise TypeError(f"dtype: not a dtype: {dtype!r} ({e})") from None
+        what = "dtype"
         if weight is not None:
             weight = _array(weight, "weight")
-            if dtype is not None and np.dtype(dtype) != weight.dtype:
-                raise TypeError(f"dtype: {np.dtype(dtype).name} differs from the weight's "
+            if dtype is not None and dtype != weight.dtype:
+                raise TypeError(f"dtype: {dtype.name} differs from the weight's "
                                 f"{weight.dtype.name}")
-            dtype = weight.dtype
+            dtype, what = weight.dtype, "weight"
         dtype = np.dtype("float32" if dtype is None else dtype)
         if dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype: {dtype.name} is not supported (convkit.nn takes float32 "
+            raise TypeError(f"{what}: {dtype.name} is not supported (convkit.nn takes float32 "
                             f"or float64)")
         fan_in = self.in_channels // max(self.groups, 1) * self.kernel_size[0] * \
             self.kernel_size[1]
@@ -263,18 +281,23 @@ class Conv2d:
         generator = None
         if weight is None or bias is None or bias is True:
             generator = np.random.default_rng(rng)
-        if weight is None:
-            if self._sizes_valid():
-                shape = (self.out_channels, self.in_channels // self.groups) + self.kernel_size
-                weight = generator.uniform(-bound, bound, shape).astype(dtype)
-            else:  # the layer's own check below names what is wrong
-                weight = np.zeros((1, 1, 1, 1), dtype)
-        if bias is None or bias is True:
-            bias = generator.uniform(-bound, bound, max(self.out_channels, 1)).astype(dtype)
-        elif bias is False:
-            bias = None
+        try:
+            if weight is None:
+                if self._sizes_valid():
+                    shape = (self.out_channels, self.in_channels // self.groups) + \
+                        self.kernel_size
+                    weight = generator.uniform(-bound, bound, shape).astype(dtype)
+                else:  # the layer's own check below names what is wrong
+                    weight = np.zeros((1, 1, 1, 1), dtype)
+            if bias is None or bias is True:
+                bias = generator.uniform(-bound, bound, max(self.out_channels, 1)).astype(dtype)
+        except (MemoryError, ValueError):  # ValueError: NumPy's "array is too big"
+            raise ValueError(f"in_channels, out_channels, kernel_size: the parameters of a "
+                             f"{self.in_channels}->{self.out_channels} layer with "
+                             f"{self.kernel_size} kernels do not fit in memory") from None
         self._weight = self._frozen(weight)
-        self._bias = None if bias is None else self._frozen(_array(bias, "bias"))
+        bias = _bias(bias)
+        self._bias = None if bias is None else self._frozen(bias)
         self._build()
 
     def _sizes_valid(self):
@@ -321,8 +344,8 @@ class Conv2d:
     @bias.setter
     def bias(self, value):
         old = self._bias
-        self._bias = None if value is None or value is False else \
-            self._frozen(_array(value, "bias"))
+        value = _bias(value)
+        self._bias = None if value is None else self._frozen(value)
         try:
             self._build()
         except Exception:
