@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 #include "convkit/error.h"
 
@@ -219,14 +220,32 @@ PlanOptions plan_options(const std::string& algorithm) {
 }
 
 namespace {
+// One number of a pair: TypeError naming the parameter for anything else (a float where an
+// int is meant, an int beyond the C type, a string...), never C++'s bad_cast.
+template <class T>
+T number_of(nb::handle h, const char* name) {
+  T v{};
+  const bool ok = !nb::isinstance<nb::bool_>(h) &&
+                  (std::is_integral_v<T> ? nb::isinstance<nb::int_>(h) || nb::hasattr(h, "__index__")
+                                         : true) &&
+                  nb::try_cast(h, v);
+  if (!ok)
+    throw nb::type_error((std::string(name) + ": expected " +
+                          (std::is_integral_v<T> ? "an int" : "a real number") +
+                          " (or a pair of them) within range, got " +
+                          nb::type_name(h.type()).c_str())
+                             .c_str());
+  return v;
+}
+
 template <class T>
 std::array<T, 2> pair_of(nb::handle h, const char* name) {
   if (nb::isinstance<nb::sequence>(h) && !nb::isinstance<nb::str>(h)) {
     if (nb::len(h) != 2)
       detail::fail(name, "must have 2 elements (axis 0, axis 1), got ", nb::len(h));
-    return {nb::cast<T>(h[0]), nb::cast<T>(h[1])};
+    return {number_of<T>(h[0], name), number_of<T>(h[1], name)};
   }
-  T v = nb::cast<T>(h);
+  const T v = number_of<T>(h, name);
   return {v, v};
 }
 }  // namespace

@@ -341,7 +341,13 @@ NB_MODULE(_core, m) {
         set_plan_cache_capacity(std::size_t(plans));
       },
       "capacity"_a, "At most this many cached plans (0 turns caching off).");
-  m.def("set_num_threads", &set_num_threads, "n"_a,
+  m.def(
+      "set_num_threads",
+      [](int n) {
+        if (n < 0) detail::fail("n", "must be >= 0 (0: OMP_NUM_THREADS, else all cores), got ", n);
+        set_num_threads(n);
+      },
+      "n"_a,
         "Threads convkit uses (0: OMP_NUM_THREADS, else all cores).");
   m.def("get_num_threads", &get_num_threads);
   m.def("active_isa", &active_isa, "The SIMD instruction set in use (AVX3, AVX2, SSE4, EMU128).");

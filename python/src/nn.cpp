@@ -126,7 +126,9 @@ ConstTensorView optional_view(nb::handle h, const char* name, InArray& keep) {
     throw nb::type_error((std::string(name) + ": expected None or an array, got " +
                           nb::type_name(h.type()).c_str())
                              .c_str());
-  return view_of(keep, name);
+  const ConstTensorView v = view_of(keep, name);
+  if (v.rank() == 0) detail::fail(name, "must be a 1-D array (or None), got a 0-d array");
+  return v;
 }
 
 std::array<std::int64_t, 4> shape4_of(nb::handle shape) {

@@ -8,6 +8,7 @@
 #include <array>
 #include <complex>
 #include <cstring>
+#include <utility>
 #include <vector>
 
 #include "algorithms/fft_plans.h"
@@ -119,10 +120,11 @@ Geometry nd_output_shape(ConstTensorView a, ConstTensorView b, signal::Mode mode
   if (a.rank() < 1 || a.rank() > kMaxRank || b.rank() != a.rank())
     detail::fail("in2", "needs two arrays of the same rank 1..", kMaxRank, ", got ranks ",
                  a.rank(), " and ", b.rank());
-  for (const auto* v : {&a, &b})
+  for (auto [v, name] : {std::pair{&a, "in1"}, std::pair{&b, "in2"}}) {
     if (!is_floating(v->dtype()))
-      detail::fail("in1", "must be float32 or float64, got ", dtype_name(v->dtype()));
-  if (a.empty() || b.empty()) detail::fail("in1", "is empty");
+      detail::fail(name, "must be float32 or float64, got ", dtype_name(v->dtype()));
+    if (v->empty()) detail::fail(name, "is empty");
+  }
   for (int i = 0; i < a.rank(); ++i)
     if (mode == signal::Mode::valid && a.dim(i) < b.dim(i))
       detail::fail("in2", "is larger than in1 along axis ", i, " in 'valid' mode");

@@ -106,7 +106,7 @@ void check_weight(ConstTensorView weight, std::int64_t c, std::int64_t k, std::i
 }
 
 void check_bias(ConstTensorView bias, std::int64_t k, DType dtype) {
-  if (!bias.data() || bias.rank() == 0) return;
+  if (!bias.data()) return;  // no bias (an empty view); a 0-d one is refused below
   if (bias.rank() != 1 || bias.dim(0) != k)
     detail::fail("bias", "shape ", bias.geometry().shape_string(), " != expected (", k, ",)");
   if (bias.dtype() != dtype)

@@ -17,8 +17,8 @@ What a case expects: by default TypeError or ValueError. For drop-ins the peer i
 the same arguments whenever convkit accepts the input (then the peer must accept it too) or
 raises another type (then the peer must raise that very type). Per row, patterns over
 ``param:label`` say where the input is in fact fine (``ok``), where either outcome is fine
-(``either``), what the message must contain (``match``) and which cases are known bugs of code
-this file's authors may not touch (``xfail``, strict, saying what happens today).
+(``either``), what the message must contain (``match``) and which cases are known bugs
+(``xfail``, strict, saying what happens today; none at present).
 
 Safety: the cases that could crash the interpreter or allocate a lot (every native ``_core``
 call, 5-D, object/str/datetime arrays, huge sizes) run in one child interpreter, restarted after
@@ -477,21 +477,6 @@ _C_IMG = dict(src="array", border="choice", layout="choice", algorithm="choice")
 _C_OUT = ("out", F32)
 _ND_OUT = ("out", IMG)
 
-# Known bugs of the native layer (python/src/): parameters typed `object` that are converted
-# by hand leak C++'s std::bad_cast as a RuntimeError for values of the wrong type.
-_BAD_CAST = ("RuntimeError: std::bad_cast (python/src: the hand-made conversion of this object "
-             "parameter leaks C++'s bad_cast; expected TypeError naming the parameter)")
-_WRONG_TYPES = ("str", "strlist", "object", "dict", "complex")
-
-
-def _bad_cast(param, *extra):
-    return {f"{param}:{label}": _BAD_CAST for label in _WRONG_TYPES + extra}
-
-
-_BIAS_0D = ("a 0-d bias is accepted and silently ignored (nn_conv2d(x, w, np.float32(1)) "
-            "returns the unbiased result); expected ValueError 'bias: shape () != expected (K,)'")
-
-
 def _core_row(name, valid, params, ok=(), xfail=None, fn=None, match=None):
     return Row(f"_core.{name}", fn or getattr(_core, name), valid, params, isolated=True,
                ok=ok, either=["*:bool"], xfail=xfail, match=match)
@@ -509,18 +494,13 @@ ROWS += [
                    groups="int", padding_mode="choice", activation="choice", alpha="value",
                    beta="value", layout="choice", algorithm="choice"),
               ok=["kernel_size:int", "bias:None", "bias:1d", "stride:huge", "padding:huge",
-                  "dilation:huge"],
-              xfail={"bias:0d": _BIAS_0D}),
+                  "dilation:huge"]),
     _core_row("blur", dict(src=F32, ksize=(3, 3)),
               dict(_C_IMG, ksize="pair", anchor="anchor", out=_C_OUT),
-              ok=["ksize:int", "ksize:even", "anchor:int"],
-              xfail={**_bad_cast("ksize", "float", "strs", "overflow"),
-                     **_bad_cast("anchor", "float", "overflow")}),
+              ok=["ksize:int", "ksize:even", "anchor:int"]),
     _core_row("box_filter", dict(src=F32, ddepth=None, ksize=(3, 3)),
               dict(_C_IMG, ddepth="dtype", ksize="pair", anchor="anchor", out=_C_OUT),
-              ok=["ksize:int", "ksize:even", "anchor:int"],
-              xfail={**_bad_cast("ksize", "float", "strs", "overflow"),
-                     **_bad_cast("anchor", "float", "overflow")}),
+              ok=["ksize:int", "ksize:even", "anchor:int"]),
     _core_row("convolve", dict(a=W3, v=W3), dict(a="array", v="array", mode="choice"),
               ok=["*:1d", "*:complex128"]),
     _core_row("correlate", dict(a=W3, v=W3), dict(a="array", v="array", mode="choice"),
@@ -535,8 +515,7 @@ ROWS += [
               ok=["in1:complex128", "in2:complex128"]),
     _core_row("fftconvolve_nd", dict(in1=IMG, in2=K3),
               dict(in1="array", in2="array", mode="choice"),
-              match={"in1:empty": "in1", "in2:empty": "in2"},
-              xfail={"in2:empty": "an empty in2 raises ValueError 'in1: is empty' (names in1)"}),
+              match={"in1:empty": "in1", "in2:empty": "in2"}),
     _core_row("filter2d", dict(src=F32, kernel=K3F),
               dict(_C_IMG, kernel="array", ddepth="dtype", anchor="anchor", delta="value",
                    border_value="value", rounding="choice", out=_C_OUT),
@@ -549,8 +528,7 @@ ROWS += [
     _core_row("gaussian_blur", dict(src=F32, ksize=(3, 3), sigma_x=1.0),
               dict(_C_IMG, ksize="pair", sigma_x="float", sigma_y="float", out=_C_OUT),
               # (0, 0): from sigma; a large sigma with a given ksize is just flat taps
-              ok=["ksize:int", "ksize:zero", "sigma_x:huge", "sigma_y:huge"],
-              xfail=_bad_cast("ksize", "float", "strs", "overflow")),
+              ok=["ksize:int", "ksize:zero", "sigma_x:huge", "sigma_y:huge"]),
     _core_row("gaussian_kernel1d", dict(sigma=1.0),
               dict(sigma="float", order="int", radius="int", truncate="float"),
               ok=["order:zero", "radius:neg", "radius:zero"]),  # radius -1: from truncate
@@ -586,18 +564,13 @@ ROWS += [
     _core_row("nd_gaussian_filter", dict(input=IMG, sigma=1.0),
               dict(input="array", sigma="float", order="int", mode="choice", cval="value",
                    truncate="float", radius="int", output=_ND_OUT),
-              ok=["order:zero", "radius:None", "radius:neg", "radius:zero"],
-              xfail={**_bad_cast("sigma", "bigint"),
-                     **_bad_cast("order", "float", "nan", "overflow"),
-                     **_bad_cast("radius", "float", "nan", "overflow")}),
+              ok=["order:zero", "radius:None", "radius:neg", "radius:zero"]),
     _core_row("nd_gaussian_gradient_magnitude", dict(input=IMG, sigma=1.0),
               dict(input="array", sigma="float", mode="choice", cval="value",
-                   truncate="float", output=_ND_OUT),
-              xfail=_bad_cast("sigma", "bigint")),
+                   truncate="float", output=_ND_OUT)),
     _core_row("nd_gaussian_laplace", dict(input=IMG, sigma=1.0),
               dict(input="array", sigma="float", mode="choice", cval="value",
-                   truncate="float", output=_ND_OUT),
-              xfail=_bad_cast("sigma", "bigint")),
+                   truncate="float", output=_ND_OUT)),
     _core_row("nd_laplace", dict(input=IMG),
               dict(input="array", mode="choice", cval="value", output=_ND_OUT)),
     _core_row("nd_prewitt", dict(input=IMG),
@@ -607,21 +580,15 @@ ROWS += [
     _core_row("nd_uniform_filter", dict(input=IMG, size=3),
               dict(input="array", size="int", mode="choice", cval="value", origin="int",
                    output=_ND_OUT),
-              ok=["origin:neg", "origin:zero"],
-              xfail={**_bad_cast("size", "float", "nan", "overflow"),
-                     **_bad_cast("origin", "float", "nan", "overflow")}),
+              ok=["origin:neg", "origin:zero"]),
     _core_row("nn_conv2d", dict(input=X4, weight=W4),
               dict(input="array", weight="array", bias=("array", B4), stride="int",
                    padding="padding", dilation="int", groups="int", padding_mode="choice",
                    activation="choice", alpha="value", beta="value", layout="choice",
                    algorithm="choice", residual=("array", Y4)),
-              ok=["bias:None", "bias:1d", "stride:huge", "residual:None"],
-              xfail={"bias:0d": _BIAS_0D}),
+              ok=["bias:None", "bias:1d", "stride:huge", "residual:None"]),
     _core_row("set_num_threads", dict(n=1), dict(n="int"), ok=["n:zero", "n:huge"],
-              fn=_restoring_threads(_core.set_num_threads),
-              xfail={"n:neg": "set_num_threads(-1) is accepted silently (get_num_threads() "
-                               "then reports the default); expected ValueError 'n: must be "
-                               ">= 0'"}),
+              fn=_restoring_threads(_core.set_num_threads)),
     _core_row("set_plan_cache_capacity", dict(capacity=16), dict(capacity="int"),
               ok=["capacity:zero", "capacity:huge"],
               fn=_restoring_capacity(_core.set_plan_cache_capacity)),
