@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import randomdata
 
-from convkit import cv
+from convkit import _cv_checked, cv
 
 rng = np.random.default_rng(2718)
 
@@ -77,7 +77,7 @@ def test_dst_written_directly(name, args, kw, monkeypatch):
     def no_copy(*a, **k):
         raise AssertionError("dst filled by a copy")
 
-    monkeypatch.setattr(cv, "_finish", no_copy)
+    monkeypatch.setattr(_cv_checked, "_finish", no_copy)
     dst = np.zeros(want.shape, want.dtype)
     assert getattr(cv, name)(src, *args, dst=dst, **kw) is dst
     np.testing.assert_array_equal(dst, want)
@@ -101,7 +101,7 @@ def test_dst_in_place_and_single_channel(name, args, kw, monkeypatch):
         a = src.copy()
         assert getattr(cv, name)(a, *args, dst=a, **kw) is a
         np.testing.assert_allclose(a, want, rtol=0, atol=1e-3 * (1 + np.abs(want).max()))
-    monkeypatch.setattr(cv, "_finish", lambda *a, **k: pytest.fail("dst filled by a copy"))
+    monkeypatch.setattr(_cv_checked, "_finish", lambda *a, **k: pytest.fail("dst filled by a copy"))
     # an HxWx1 image: an HxW or an HxWx1 dst is written (and returned)
     col = src[:, :, None].copy()
     for shape in [(10, 12), (10, 12, 1)]:
