@@ -45,6 +45,13 @@ nb::object into(const ConstTensorView& src, DType dtype, nb::handle out, double 
   return result;
 }
 
+// The `output` array an ndimage pass writes (required: the Python layer allocates it).
+TensorView required_output(nb::handle output, OutArray& keep) {
+  const auto out = out_view(output, "output", keep);
+  if (!out) detail::fail("output", "an array is required");
+  return *out;
+}
+
 ImageOptions image_options(const std::string& layout, const std::string& algorithm) {
   return {parse_layout(layout), plan_options(algorithm)};
 }
@@ -195,12 +202,11 @@ void bind_filters(nb::module_& m) {
          const std::string& mode, double cval, std::int64_t origin) {
         const ConstTensorView x = view_of(input, "input"), w = view_of(weights, "weights");
         OutArray keep;
-        const auto out = out_view(output, "output", keep);
-        if (!out) detail::fail("output", "an array is required");
+        const TensorView out = required_output(output, keep);
         const Border b = ndimage::parse_mode(mode);
         {
           Unlocked unlocked(double(x.numel()) * double(w.numel()));
-          ndimage::correlate1d(x, w, axis, *out, b, cval, origin);
+          ndimage::correlate1d(x, w, axis, out, b, cval, origin);
         }
         return nb::borrow(output);
       },
@@ -213,12 +219,11 @@ void bind_filters(nb::module_& m) {
          double cval, const std::vector<std::int64_t>& origins) {
         const ConstTensorView x = view_of(input, "input"), w = view_of(weights, "weights");
         OutArray keep;
-        const auto out = out_view(output, "output", keep);
-        if (!out) detail::fail("output", "an array is required");
+        const TensorView out = required_output(output, keep);
         const Border b = ndimage::parse_mode(mode);
         {
           Unlocked unlocked(double(x.numel()) * double(w.numel()));
-          ndimage::correlate(x, w, *out, b, cval, origins);
+          ndimage::correlate(x, w, out, b, cval, origins);
         }
         return nb::borrow(output);
       },

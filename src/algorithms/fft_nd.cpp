@@ -15,36 +15,35 @@
 #include "convkit/error.h"
 #include "convkit/plan.h"
 #include "util/convert.h"
+#include "util/rows_of.h"
 
 namespace convkit::fft {
 
 namespace {
 
-// One operand into the padded buffer: rank d, dims L (last axis stored with row stride ld).
-template <class T>
-void load_padded(const ConstTensorView& v, T* buf, const std::array<std::int64_t, kMaxRank>& L,
-                 std::int64_t ld) {
-  const int d = v.rank();
-  std::array<std::int64_t, kMaxRank> bs{};  // buffer strides
+// Element strides of the padded buffer: dims L, the last axis stored with row stride ld.
+std::array<std::int64_t, kMaxRank> buffer_strides(int d, const std::array<std::int64_t, kMaxRank>& L,
+                                                  std::int64_t ld) {
+  std::array<std::int64_t, kMaxRank> bs{};
   bs[std::size_t(d - 1)] = 1;
   if (d >= 2) bs[std::size_t(d - 2)] = ld;
   for (int i = d - 3; i >= 0; --i) bs[std::size_t(i)] = bs[std::size_t(i + 1)] * L[std::size_t(i + 1)];
-  const std::int64_t len = v.dim(d - 1), rows = v.numel() / len;
-  std::array<std::int64_t, kMaxRank> idx{};
+  return bs;
+}
+
+// One operand into the zeroed padded buffer (strides bs), converted to T.
+template <class T>
+void load_padded(const ConstTensorView& v, T* buf, const std::array<std::int64_t, kMaxRank>& bs) {
+  const int d = v.rank();
+  const std::int64_t len = v.dim(d - 1), vs = v.stride(d - 1);
   visit_dtype(v.dtype(), [&](auto z) {
     using S = decltype(z);
     if constexpr (std::is_floating_point_v<S>) {
-      for (std::int64_t r = 0; r < rows; ++r) {
-        std::int64_t so = 0, bo = 0;
-        for (int i = 0; i + 1 < d; ++i)
-          so += idx[std::size_t(i)] * v.stride(i), bo += idx[std::size_t(i)] * bs[std::size_t(i)];
-        const S* s = static_cast<const S*>(v.data()) + so;
-        for (std::int64_t x = 0; x < len; ++x) buf[bo + x] = T(s[x * v.stride(d - 1)]);
-        for (int i = d - 2; i >= 0; --i) {
-          if (++idx[std::size_t(i)] < v.dim(i)) break;
-          idx[std::size_t(i)] = 0;
-        }
-      }
+      for_each_row(d, v.geometry().shape.data(), v.geometry().strides.data(), bs.data(),
+                   [&](std::int64_t so, std::int64_t bo) {
+                     const S* s = static_cast<const S*>(v.data()) + so;
+                     for (std::int64_t x = 0; x < len; ++x) buf[bo + x] = T(s[x * vs]);
+                   });
     }
   });
 }
@@ -71,8 +70,9 @@ void convolve_typed(ConstTensorView a, ConstTensorView b, signal::Mode mode, Ten
   AlignedBuffer<T> fa(total), fb(total);
   std::memset(fa.get(), 0, total * sizeof(T));
   std::memset(fb.get(), 0, total * sizeof(T));
-  load_padded(a, fa.get(), L, ld);
-  load_padded(b, fb.get(), L, ld);
+  const std::array<std::int64_t, kMaxRank> bs = buffer_strides(d, L, ld);
+  load_padded(a, fa.get(), bs);
+  load_padded(b, fb.get(), bs);
   const int threads = get_num_threads();
   const bool single = std::is_same_v<T, float>;
   void* forward = fft_plan_nd(single, true, d, n.data(), threads);
@@ -89,29 +89,17 @@ void convolve_typed(ConstTensorView a, ConstTensorView b, signal::Mode mode, Ten
   for (std::int64_t i = 0; i < spectra; ++i) ca[i] = ca[i] * cb[i] * scale;
   Fftw<T>::c2r(backward, fa.get());
   // The window [start, start + shape) of the full result.
-  std::array<std::int64_t, kMaxRank> bs{};
-  bs[std::size_t(d - 1)] = 1;
-  if (d >= 2) bs[std::size_t(d - 2)] = ld;
-  for (int i = d - 3; i >= 0; --i) bs[std::size_t(i)] = bs[std::size_t(i + 1)] * L[std::size_t(i + 1)];
-  const std::int64_t len = shape[std::size_t(d - 1)], out_rows = out.numel() / len;
-  std::array<std::int64_t, kMaxRank> idx{};
-  for (std::int64_t r = 0; r < out_rows; ++r) {
-    std::int64_t bo = start[std::size_t(d - 1)], oo = 0;
-    for (int i = 0; i + 1 < d; ++i) {
-      bo += (idx[std::size_t(i)] + start[std::size_t(i)]) * bs[std::size_t(i)];
-      oo += idx[std::size_t(i)] * out.stride(i);
-    }
-    T* o = static_cast<T*>(out.data()) + oo;
-    const T* s = fa.get() + bo;
-    if (out.stride(d - 1) == 1)
-      std::memcpy(o, s, std::size_t(len) * sizeof(T));
-    else
-      for (std::int64_t x = 0; x < len; ++x) o[x * out.stride(d - 1)] = s[x];
-    for (int i = d - 2; i >= 0; --i) {
-      if (++idx[std::size_t(i)] < shape[std::size_t(i)]) break;
-      idx[std::size_t(i)] = 0;
-    }
-  }
+  const T* window = fa.get();
+  for (int i = 0; i < d; ++i) window += start[std::size_t(i)] * bs[std::size_t(i)];
+  const std::int64_t len = shape[std::size_t(d - 1)], os = out.stride(d - 1);
+  for_each_row(d, shape.data(), bs.data(), out.geometry().strides.data(),
+               [&](std::int64_t bo, std::int64_t oo) {
+                 T* o = static_cast<T*>(out.data()) + oo;
+                 if (os == 1)
+                   std::memcpy(o, window + bo, std::size_t(len) * sizeof(T));
+                 else
+                   for (std::int64_t x = 0; x < len; ++x) o[x * os] = window[bo + x];
+               });
 }
 
 }  // namespace

@@ -49,12 +49,7 @@ void filter2d_into(ConstTensorView src, TensorView dst, ConstTensorView kernel,
     if (is_complex(kernel.dtype()))
       detail::fail("kernel", "must be real, got ", dtype_name(kernel.dtype()));
   }
-  if (dst.rank() != src.rank())
-    detail::fail("dst", "rank ", dst.rank(), " != src rank ", src.rank());
-  for (int i = 0; i < src.rank(); ++i)
-    if (dst.dim(i) != src.dim(i))
-      detail::fail("dst", "shape ", dst.geometry().shape_string(), " != src shape ",
-                   src.geometry().shape_string());
+  api::require_same_shape("dst", dst, src);
   if (src.rank() == 3 && o.layout == Layout::HW)
     detail::fail("layout", "HW given for a rank-3 image");
 

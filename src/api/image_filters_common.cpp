@@ -55,12 +55,7 @@ Tensor like(ConstTensorView src, DType dtype) {
 }
 
 void check_dst(ConstTensorView src, TensorView dst, DType dtype) {
-  if (dst.rank() != src.rank())
-    detail::fail("dst", "rank ", dst.rank(), " != src rank ", src.rank());
-  for (int i = 0; i < src.rank(); ++i)
-    if (dst.dim(i) != src.dim(i))
-      detail::fail("dst", "shape ", dst.geometry().shape_string(), " != src shape ",
-                   src.geometry().shape_string());
+  api::require_same_shape("dst", dst, src);
   if (dst.dtype() != dtype)
     detail::fail("dst", "dtype ", dtype_name(dst.dtype()), " != ", dtype_name(dtype));
 }

@@ -20,6 +20,7 @@
 #include "convkit/error.h"
 #include "convkit/image_filters.h"
 #include "util/convert.h"
+#include "util/rows_of.h"
 
 namespace convkit::ndimage {
 
@@ -84,27 +85,21 @@ void check_anchor(const char* name, std::int64_t anchor, std::int64_t size) {
 // The f64 sum into the output as SciPy stores it: rounded once to f32, or C-cast to integers.
 void store_sum(ConstTensorView sum, TensorView out) {
   const int d = sum.rank();
-  const std::int64_t len = sum.dim(d - 1), runs = sum.numel() / len;
-  std::array<std::int64_t, kMaxRank> idx{};
+  const std::int64_t len = sum.dim(d - 1), ss = sum.stride(d - 1), os = out.stride(d - 1);
   visit_dtype(out.dtype(), [&](auto z) {
     using D = decltype(z);
     if constexpr (std::is_arithmetic_v<D>) {
-      for (std::int64_t r = 0; r < runs; ++r) {
-        std::int64_t so = 0, oo = 0;
-        for (int i = 0; i + 1 < d; ++i) so += idx[i] * sum.stride(i), oo += idx[i] * out.stride(i);
-        const double* s = static_cast<const double*>(sum.data()) + so;
-        D* o = static_cast<D*>(out.data()) + oo;
-        for (std::int64_t x = 0; x < len; ++x) {
-          if constexpr (std::is_integral_v<D>)
-            o[x * out.stride(d - 1)] = c_cast<D>(s[x * sum.stride(d - 1)]);
-          else
-            o[x * out.stride(d - 1)] = D(s[x * sum.stride(d - 1)]);
-        }
-        for (int i = d - 2; i >= 0; --i) {
-          if (++idx[i] < sum.dim(i)) break;
-          idx[i] = 0;
-        }
-      }
+      for_each_row(d, sum.geometry().shape.data(), sum.geometry().strides.data(),
+                   out.geometry().strides.data(), [&](std::int64_t so, std::int64_t oo) {
+                     const double* s = static_cast<const double*>(sum.data()) + so;
+                     D* o = static_cast<D*>(out.data()) + oo;
+                     for (std::int64_t x = 0; x < len; ++x) {
+                       if constexpr (std::is_integral_v<D>)
+                         o[x * os] = c_cast<D>(s[x * ss]);
+                       else
+                         o[x * os] = D(s[x * ss]);
+                     }
+                   });
     }
   });
 }
@@ -206,7 +201,6 @@ void correlate(ConstTensorView input, ConstTensorView weights, TensorView output
   const std::int64_t R = ph >= 0 ? weights.dim(ph) : 1, S = weights.dim(pw);
   const std::int64_t ah = ph >= 0 ? anchor[std::size_t(ph)] : 0, aw = anchor[std::size_t(pw)];
   const Axis h_in = ph >= 0 ? axis_of(input, ph) : Axis{}, w_in = axis_of(input, pw);
-  const Axis h_out = ph >= 0 ? axis_of(output, ph) : Axis{}, w_out = axis_of(output, pw);
   const std::int64_t wrs = ph >= 0 ? weights.stride(ph) : 0, wss = weights.stride(pw);
   const int outer = std::max(0, d - 2);  // outer axes 0 .. outer-1; the last one is batched
 

@@ -36,6 +36,17 @@ inline ConstTensorView kernel_as_kcrs(const ConstTensorView& v, std::int64_t k =
   return view4(v, {k, 1, v.dim(0), v.dim(1)}, {0, 0, v.stride(0), v.stride(1)});
 }
 
+/// `dst` (named `name`) must have src's shape: an into-output call's check.
+inline void require_same_shape(const char* name, const ConstTensorView& dst,
+                               const ConstTensorView& src) {
+  if (dst.rank() != src.rank())
+    detail::fail(name, "rank ", dst.rank(), " != src rank ", src.rank());
+  for (int i = 0; i < src.rank(); ++i)
+    if (dst.dim(i) != src.dim(i))
+      detail::fail(name, "shape ", dst.geometry().shape_string(), " != src shape ",
+                   src.geometry().shape_string());
+}
+
 inline void require_nonempty(const char* name, const ConstTensorView& v) {
   if (!v.data() || v.empty())
     detail::fail(name, "is empty (shape ", v.geometry().shape_string(), ")");

@@ -8,6 +8,7 @@
 
 #include "convkit/error.h"
 #include "util/convert.h"
+#include "util/rows_of.h"
 
 namespace convkit {
 
@@ -134,35 +135,26 @@ void copy(ConstTensorView src, TensorView dst) {
   const auto ss = std::int64_t(dtype_size(src.dtype())), ds = std::int64_t(dtype_size(dst.dtype()));
   if (n == 0) return;
   if (!is_complex(src.dtype()) && !is_complex(dst.dtype())) {
-    // Typed runs along the last axis (rank 0: one element).
-    const std::int64_t len = rank ? src.dim(rank - 1) : 1;
-    const std::int64_t sst = rank ? src.stride(rank - 1) : 0, dst_st = rank ? dst.stride(rank - 1) : 0;
-    const std::int64_t runs = n / len;
-    std::array<std::int64_t, kMaxRank> idx{};
+    // Typed runs along the last axis (rank 0: one element, a row of 1).
+    const std::int64_t one = 1, zero = 0;
+    const int r = rank ? rank : 1;
+    const std::int64_t* shape = rank ? src.geometry().shape.data() : &one;
+    const std::int64_t* ss_ = rank ? src.geometry().strides.data() : &zero;
+    const std::int64_t* ds_ = rank ? dst.geometry().strides.data() : &zero;
+    const std::int64_t len = shape[r - 1], sst = ss_[r - 1], dst_st = ds_[r - 1];
     visit_dtype(src.dtype(), [&](auto zs) {
       using S = decltype(zs);
       visit_dtype(dst.dtype(), [&](auto zd) {
         using D = decltype(zd);
         if constexpr (real_v<S> && real_v<D>) {
-          for (std::int64_t r = 0; r < runs; ++r) {
-            std::int64_t so = 0, doff = 0;
-            for (int i = 0; i + 1 < rank; ++i) so += idx[i] * src.stride(i), doff += idx[i] * dst.stride(i);
+          for_each_row(r, shape, ss_, ds_, [&](std::int64_t so, std::int64_t doff) {
             const S* sp = static_cast<const S*>(src.data()) + so;
             D* dp = static_cast<D*>(dst.data()) + doff;
-            if constexpr (std::is_same_v<S, D>) {
-              if (sst == 1 && dst_st == 1) {
-                std::memcpy(dp, sp, std::size_t(len) * sizeof(S));
-              } else {
-                for (std::int64_t i = 0; i < len; ++i) dp[i * dst_st] = sp[i * sst];
-              }
-            } else {
+            if (std::is_same_v<S, D> && sst == 1 && dst_st == 1)
+              std::memcpy(dp, sp, std::size_t(len) * sizeof(S));
+            else
               convert_run(sp, sst, dp, dst_st, len);
-            }
-            for (int i = rank - 2; i >= 0; --i) {
-              if (++idx[i] < src.dim(i)) break;
-              idx[i] = 0;
-            }
-          }
+          });
         }
       });
     });
