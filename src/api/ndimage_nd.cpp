@@ -10,6 +10,7 @@
 // order. Output planes whose source plane falls outside the array take it through the border
 // rule (or a plane of cval).
 #include <algorithm>
+#include <cstdlib>
 #include <array>
 #include <numeric>
 #include <type_traits>
@@ -180,6 +181,48 @@ void correlate1d(ConstTensorView input, ConstTensorView weights, int axis, Tenso
   Plan::cached(p, kernel4(weights, p.k, R, S, rs, ss), {}, ordered_plan())->execute(src4, dst4);
 }
 
+namespace {
+
+// correlate() of a kernel whose axes longer than 1 are at most two (an image kernel on an HxWxC
+// array, a 1-D kernel on a volume): one 2-D problem whose plane is those axes, the others
+// batched as N and C, so an HxWx3 image is 3 planes, not H planes of 3-sample rows. The taps'
+// row-major order over the whole kernel is their row-major order over the plane.
+void correlate_plane(ConstTensorView input, ConstTensorView weights, TensorView output,
+                     Border mode, double cval, const std::array<std::int64_t, kMaxRank>& anchor,
+                     const std::vector<int>& big) {
+  const int d = input.rank();
+  int hax = -1, wax = -1;
+  if (big.size() == 2) {
+    hax = big[0], wax = big[1];
+  } else {  // the kernel's axis (if any) is H; W the longest other axis, contiguous preferred
+    hax = big.empty() ? -1 : big[0];
+    std::int64_t best = -1;
+    for (int a = 0; a < d; ++a) {
+      if (a == hax) continue;
+      const std::int64_t sc = input.dim(a) * (std::abs(input.stride(a)) == 1 ? 2 : 1);
+      if (sc > best) best = sc, wax = a;
+    }
+  }
+  std::vector<int> others;
+  for (int a = 0; a < d; ++a)
+    if (a != hax && a != wax) others.push_back(a);
+  while (others.size() < 2) others.insert(others.begin(), -1);
+  auto ax = [](const auto& v, int a) { return a < 0 ? Axis{} : axis_of(v, a); };
+  const ConstTensorView src4 =
+      view4(input, ax(input, others[0]), ax(input, others[1]), ax(input, hax), ax(input, wax));
+  const TensorView dst4 =
+      view4(output, ax(output, others[0]), ax(output, others[1]), ax(output, hax), ax(output, wax));
+  const std::int64_t R = hax < 0 ? 1 : weights.dim(hax), S = weights.dim(wax);
+  const std::int64_t ah = hax < 0 ? 0 : anchor[std::size_t(hax)], aw = anchor[std::size_t(wax)];
+  const ConvProblem p = plane_problem(src4, output.dtype(), R, S, ah, aw, mode, cval,
+                                      weights.dtype(), Summation::ndimage);
+  Plan::cached(p, kernel4(weights, p.k, R, S, hax < 0 ? 0 : weights.stride(hax), weights.stride(wax)),
+               {}, ordered_plan())
+      ->execute(src4, dst4);
+}
+
+}  // namespace
+
 void correlate(ConstTensorView input, ConstTensorView weights, TensorView output, Border mode,
                double cval, std::span<const std::int64_t> origins) {
   check_nd(input, output);
@@ -196,6 +239,10 @@ void correlate(ConstTensorView input, ConstTensorView weights, TensorView output
     check_anchor("origin", anchor[std::size_t(a)], weights.dim(a));
   }
   if (input.numel() == 0) return;
+  std::vector<int> big;  // the kernel's axes longer than 1
+  for (int a = 0; a < d; ++a)
+    if (weights.dim(a) > 1) big.push_back(a);
+  if (d >= 3 && big.size() <= 2) return correlate_plane(input, weights, output, mode, cval, anchor, big);
   // The plane: the last two axes (a 1-D array is one row).
   const int ph = d - 2, pw = d - 1;  // ph < 0 for rank 1
   const std::int64_t R = ph >= 0 ? weights.dim(ph) : 1, S = weights.dim(pw);
