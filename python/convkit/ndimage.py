@@ -491,9 +491,22 @@ def gaussian_filter(input, sigma, order=0, output=None, mode="reflect", cval=0.0
 # Uniform (mean) filter
 # ------------------------------------------------------------------------------------------------
 
-def _uniform_real(input, size, axis, output, mode, cval, origin):
+@functools.lru_cache(maxsize=64)
+def _ones(size):
+    w = np.ones(size)
+    w.flags.writeable = False
+    return w
+
+
+def _uniform_real(input, size, axis, output, mode, cval, origin, total=None):
+    """The exact window sum in float64 (into `total` when given: a reused buffer), divided by
+    the size there and stored in the output dtype."""
     _check_types(input, output)
-    total = _pass1d(input, np.ones(size), axis, mode, cval, origin, np.empty(input.shape))
+    total = _pass1d(input, _ones(size), axis, mode, cval, origin,
+                    np.empty(input.shape) if total is None else total)
+    if output.dtype.kind == "f":  # the float64 quotient rounded once into the output
+        np.divide(total, size, out=output, casting="unsafe")
+        return output
     return _store(output, total / size)
 
 
@@ -529,12 +542,18 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
     modes = _normalize_sequence(mode, num_axes)
     passes = [(axes[ii], sizes[ii], origins[ii], modes[ii])
               for ii in range(num_axes) if sizes[ii] > 1]
-    if passes:
-        for axis, sz, org, md in passes:
-            uniform_filter1d(input, int(sz), axis, output, md, cval, org)
-            input = output
-    else:
+    if not passes:
         output[...] = input[...]
+        return output
+    fast = input.dtype.kind != "c" and output.dtype.kind != "c"
+    total = np.empty(input.shape) if fast else None  # one float64 buffer for every pass
+    for axis, sz, org, md in passes:
+        if fast and type(sz) is int and type(org) is int and isinstance(md, str) and \
+                md in _BORDER and sz // 2 + org >= 0 and sz // 2 + org < sz:
+            _uniform_real(input, sz, axis, output, md, cval, org, total)  # checked: straight in
+        else:
+            uniform_filter1d(input, int(sz), axis, output, md, cval, org)
+        input = output
     return output
 
 
@@ -542,26 +561,40 @@ def uniform_filter(input, size=3, output=None, mode="reflect", cval=0.0, origin=
 # Derivatives
 # ------------------------------------------------------------------------------------------------
 
+_DIFF = np.array([-1.0, 0.0, 1.0])
+_SMOOTH = {"prewitt": np.array([1.0, 1.0, 1.0]), "sobel": np.array([1.0, 2.0, 1.0])}
+for _w in (_DIFF, *_SMOOTH.values()):
+    _w.flags.writeable = False
+
+
 def _derivative_filter(input, axis, output, mode, cval, smoothing):
     input = np.asarray(input)
     axis = _normalize_axis(axis, input.ndim)
     output = _get_output(output, input)
     modes = _normalize_sequence(mode, input.ndim)
-    correlate1d(input, [-1, 0, 1], axis, output, modes[axis], cval, 0)
+    if input.dtype.kind == "c" or output.dtype.kind == "c" or \
+            not all(isinstance(m, str) and m in _BORDER for m in modes):
+        correlate1d(input, _DIFF, axis, output, modes[axis], cval, 0)  # its checks and errors
+        for ii in range(input.ndim):
+            if ii != axis:
+                correlate1d(output, smoothing, ii, output, modes[ii], cval, 0)
+        return output
+    _check_types(input, output)  # the arguments are checked: the passes go straight in
+    _pass1d(input, _DIFF, axis, modes[axis], cval, 0, output)
     for ii in range(input.ndim):
         if ii != axis:
-            correlate1d(output, smoothing, ii, output, modes[ii], cval, 0)
+            _pass1d(output, smoothing, ii, modes[ii], cval, 0, output)
     return output
 
 
 def prewitt(input, axis=-1, output=None, mode="reflect", cval=0.0):
     """``scipy.ndimage.prewitt``: [-1 0 1] along `axis`, [1 1 1] along every other axis."""
-    return _derivative_filter(input, axis, output, mode, cval, [1, 1, 1])
+    return _derivative_filter(input, axis, output, mode, cval, _SMOOTH["prewitt"])
 
 
 def sobel(input, axis=-1, output=None, mode="reflect", cval=0.0):
     """``scipy.ndimage.sobel``: [-1 0 1] along `axis`, [1 2 1] along every other axis."""
-    return _derivative_filter(input, axis, output, mode, cval, [1, 2, 1])
+    return _derivative_filter(input, axis, output, mode, cval, _SMOOTH["sobel"])
 
 
 def generic_laplace(input, derivative2, output=None, mode="reflect", cval=0.0,
