@@ -143,8 +143,11 @@ double direct_estimate(const ConvProblem& p, const PreparedFilter& f) {
   const double samples = double(p.n * p.k * p.out_h() * p.out_w());
   const double mac = cost::kDirectMacMs * (use_f64(p, f) ? cost::kF64Factor : 1.0);
   const double rows = double(p.n * p.k * p.out_h());
+  // Integer images are converted row by row into the ring, where the separable column pass
+  // reads them as they are (Sobel u8x3 1080p -> i16: direct 1.32 ms, separable 1.00 ms).
+  const double sample = cost::kRowSampleMs * (is_integer(p.src_dtype) ? 1.5 : 1.0);
   return cost::row_parallel_ms(
-      samples * (cost::kRowSampleMs + double(p.r * p.s) * mac) + rows * cost::kRowMs,
+      samples * (sample + double(p.r * p.s) * mac) + rows * cost::kRowMs,
       p.out_h() * p.out_w() * p.c * p.r * p.s);
 }
 
