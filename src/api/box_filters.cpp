@@ -133,10 +133,7 @@ void box_filter(ConstTensorView src, TensorView out, KSize ksize, Anchor anchor,
 
 Tensor box_filter(ConstTensorView src, std::optional<DType> ddepth, KSize ksize, Anchor anchor,
                   bool normalize, Border border, const ImageOptions& options) {
-  imgf::check_image(src);
-  const DType dst = ddepth.value_or(src.dtype());
-  imgf::check_image_dtype(dst, "ddepth");
-  Tensor out = imgf::like(src, dst);
+  Tensor out = imgf::output_like(src, ddepth);
   box_filter(src, out.view(), ksize, anchor, normalize, border, options);
   return out;
 }

@@ -134,10 +134,7 @@ void sobel(ConstTensorView src, TensorView out, int dx, int dy, int ksize, doubl
 
 Tensor sobel(ConstTensorView src, std::optional<DType> ddepth, int dx, int dy, int ksize,
              double scale, double delta, Border border, const ImageOptions& options) {
-  imgf::check_image(src);
-  const DType dst = ddepth.value_or(src.dtype());
-  imgf::check_image_dtype(dst, "ddepth");
-  Tensor out = imgf::like(src, dst);
+  Tensor out = imgf::output_like(src, ddepth);
   sobel(src, out.view(), dx, dy, ksize, scale, delta, border, options);
   return out;
 }
@@ -194,10 +191,7 @@ void laplacian(ConstTensorView src, TensorView out, int ksize, double scale, dou
 
 Tensor laplacian(ConstTensorView src, std::optional<DType> ddepth, int ksize, double scale,
                  double delta, Border border, const ImageOptions& options) {
-  imgf::check_image(src);
-  const DType dst = ddepth.value_or(src.dtype());
-  imgf::check_image_dtype(dst, "ddepth");
-  Tensor out = imgf::like(src, dst);
+  Tensor out = imgf::output_like(src, ddepth);
   laplacian(src, out.view(), ksize, scale, delta, border, options);
   return out;
 }

@@ -54,6 +54,13 @@ Tensor like(ConstTensorView src, DType dtype) {
       dtype, std::span<const std::int64_t>(src.geometry().shape.data(), std::size_t(src.rank())));
 }
 
+Tensor output_like(ConstTensorView src, std::optional<DType> ddepth) {
+  check_image(src);
+  const DType dst = ddepth.value_or(src.dtype());
+  check_image_dtype(dst, "ddepth");
+  return like(src, dst);
+}
+
 void check_dst(ConstTensorView src, TensorView dst, DType dtype) {
   api::require_same_shape("dst", dst, src);
   if (dst.dtype() != dtype)

@@ -38,6 +38,9 @@ void check_image_dtype(DType t, const char* name);
 std::pair<std::int64_t, std::int64_t> image_hw(ConstTensorView src, Layout layout);
 /// A new contiguous tensor with src's shape.
 Tensor like(ConstTensorView src, DType dtype);
+/// The result of an allocating OpenCV-style filter: src checked, ddepth (nullopt: src's dtype)
+/// checked, a new tensor of src's shape.
+Tensor output_like(ConstTensorView src, std::optional<DType> ddepth);
 /// `dst` must have src's shape and the dtype `dtype` (an into-output call of a filter).
 void check_dst(ConstTensorView src, TensorView dst, DType dtype);
 /// copy(src, dst), also when dst overlaps src (in-place use, as OpenCV allows): through a
