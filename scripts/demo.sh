@@ -23,4 +23,7 @@ done
 run filter data/face.png out/face_sobel-y_i16.npy --preset sobel-y --depth i16
 run filter data/ascent.png out/ascent_edges_replicate.png --kernel "-1 -1 -1; -1 8 -1; -1 -1 -1" --border replicate
 run convolve data/ascent.png data/kernels/motion9.txt out/ascent_motion_full.npy --mode full --boundary symm
+run deblur data/ascent.png out/ascent_deblur_rl.png --psf gaussian:1.5 --method rl --iterations 20 --quiet
+echo "== deblurring: synthetic blur + noise on data/ascent.png, restored by convkit deblur"
+.venv/bin/python scripts/deblur_demo.py
 echo "== wrote $(ls out | wc -l) files to out/"

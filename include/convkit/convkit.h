@@ -8,5 +8,6 @@
 #include "convkit/image_filters.h"
 #include "convkit/nn.h"
 #include "convkit/plan.h"
+#include "convkit/restoration.h"
 #include "convkit/signal.h"
 #include "convkit/tensor.h"

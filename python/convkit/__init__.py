@@ -7,6 +7,8 @@ Drop-in namespaces, imported on first use:
 - ``convkit.ndimage`` -- ``scipy.ndimage`` filters
 - ``convkit.cv``      -- ``cv2`` filters (filter2D, GaussianBlur, Sobel, ...)
 - ``convkit.dask``    -- the ndimage filters over ``dask.array`` (``map_overlap``)
+- ``convkit.restoration`` -- ``skimage.restoration`` deconvolution (Wiener, Richardson-Lucy)
+  and MATLAB's deconv* extras
 
 and a native layer: :func:`conv2d` for one call, :func:`plan` for a reusable, explainable plan.
 
@@ -39,9 +41,9 @@ from ._core import active_isa, clear_plan_cache, get_num_threads, plan_cache_inf
 __version__ = _core.version()
 __all__ = ["conv2d", "plan", "Plan", "set_num_threads", "get_num_threads", "active_isa",
            "plan_cache_info", "clear_plan_cache", "set_plan_cache_capacity",
-           "signal", "ndimage", "cv", "dask", "nn"]
+           "signal", "ndimage", "cv", "dask", "nn", "restoration"]
 
-_SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn")
+_SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn", "restoration")
 
 # Border names of the native layer (DESIGN.md §5), with the spellings of the other libraries.
 _BORDERS = {

@@ -28,6 +28,7 @@
 #include <string_view>
 
 #include "convkit/convkit.h"
+#include "deblur_cmd.h"
 #include "filters_cmd.h"
 #include "io/image.h"
 #include "io/kernel_text.h"
@@ -414,20 +415,22 @@ int main(int argc, char** argv) {
 
   auto* presets = app.add_subcommand("presets", "List the kernel names --preset accepts");
   // gaussian, box, sobel, scharr, prewitt, laplacian, gradient, unsharp, sepfilter
-  auto filter_commands = convkit::cli::add_filter_commands(
-      app, {.add_common = [&](CLI::App* cmd) { add_common(cmd, common); },
-            .start =
-                [&](std::string* explanation) {
-                  apply_common(common);
-                  convkit::PlanOptions plan{convkit::parse_algorithm(common.algorithm)};
-                  if (common.explain) plan.explain = explanation;
-                  return plan;
-                },
-            .check_output = check_output,
-            .write = write_atomically,
-            .report = [&](const std::string& plan, const std::string& line,
-                          double ms) { report(common, plan, line, ms); },
-            .usage_error = [](const std::string& message) { throw UsageError(message); }});
+  const convkit::cli::Hooks hooks{
+      .add_common = [&](CLI::App* cmd) { add_common(cmd, common); },
+      .start =
+          [&](std::string* explanation) {
+            apply_common(common);
+            convkit::PlanOptions plan{convkit::parse_algorithm(common.algorithm)};
+            if (common.explain) plan.explain = explanation;
+            return plan;
+          },
+      .check_output = check_output,
+      .write = write_atomically,
+      .report = [&](const std::string& plan, const std::string& line,
+                    double ms) { report(common, plan, line, ms); },
+      .usage_error = [](const std::string& message) { throw UsageError(message); }};
+  auto filter_commands = convkit::cli::add_filter_commands(app, hooks);
+  auto deblur_command = convkit::cli::add_deblur_command(app, hooks);
 
   try {
     app.parse(argc, argv);
@@ -442,6 +445,7 @@ int main(int argc, char** argv) {
     if (filter->parsed()) return run_filter(filt, common);
     if (presets->parsed()) return run_presets();
     if (auto status = filter_commands->run()) return *status;
+    if (auto status = deblur_command->run()) return *status;
     return fail("no command given (see --help)", 2);
   } catch (const UsageError& e) {
     return fail(std::string(e.what()) + " (see --help)", 2);

@@ -1,0 +1,268 @@
+// The blur operator of restoration/blur.h: a direct engine of cached 2-D convolution plans (one
+// per PSF plane, summed over planes through the plans' residual input) and an FFT engine (FFTW
+// rank-N real transforms, the PSF spectrum made once).
+#include "restoration/blur.h"
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstring>
+
+#include "convkit/error.h"
+#include "util/convert.h"
+
+namespace convkit::restoration {
+
+Dims dims3(const ConstTensorView& v) {
+  Dims d{1, 1, 1};
+  for (int i = 0; i < v.rank(); ++i) d[std::size_t(3 - v.rank() + i)] = v.dim(i);
+  return d;
+}
+
+template <class T>
+std::vector<T> psf_values(ConstTensorView psf, Dims& k) {
+  k = dims3(psf);
+  std::vector<T> out(std::size_t(k[0] * k[1] * k[2]));
+  std::array<std::int64_t, 3> st{0, 0, 0};
+  for (int i = 0; i < psf.rank(); ++i) st[std::size_t(3 - psf.rank() + i)] = psf.stride(i);
+  visit_dtype(psf.dtype(), [&](auto z) {
+    using S = decltype(z);
+    if constexpr (std::is_floating_point_v<S>) {
+      const S* p = static_cast<const S*>(psf.data());
+      std::size_t o = 0;
+      for (std::int64_t a = 0; a < k[0]; ++a)
+        for (std::int64_t b = 0; b < k[1]; ++b)
+          for (std::int64_t c = 0; c < k[2]; ++c) out[o++] = T(p[a * st[0] + b * st[1] + c * st[2]]);
+    } else {
+      detail::fail("psf", "must be real float32 or float64, got ", dtype_name(psf.dtype()));
+    }
+  });
+  return out;
+}
+template std::vector<float> psf_values<float>(ConstTensorView, Dims&);
+template std::vector<double> psf_values<double>(ConstTensorView, Dims&);
+
+template <class T>
+void place_kernel(const std::vector<T>& h, const Dims& k, const Dims& L, std::int64_t ld,
+                  bool centred, double scale, T* buf) {
+  std::memset(buf, 0, std::size_t(L[0] * L[1] * ld) * sizeof(T));
+  for (std::int64_t a = 0; a < k[0]; ++a)
+    for (std::int64_t b = 0; b < k[1]; ++b)
+      for (std::int64_t c = 0; c < k[2]; ++c) {
+        std::int64_t ia = a, ib = b, ic = c;
+        if (centred) {
+          ia = (a - k[0] / 2 + L[0]) % L[0];
+          ib = (b - k[1] / 2 + L[1]) % L[1];
+          ic = (c - k[2] / 2 + L[2]) % L[2];
+        }
+        buf[(ia * L[1] + ib) * ld + ic] = T(double(h[std::size_t((a * k[1] + b) * k[2] + c)]) * scale);
+      }
+}
+template void place_kernel<float>(const std::vector<float>&, const Dims&, const Dims&,
+                                  std::int64_t, bool, double, float*);
+template void place_kernel<double>(const std::vector<double>&, const Dims&, const Dims&,
+                                   std::int64_t, bool, double, double*);
+
+namespace {
+
+// The two pad vectors of the correlation form (see blur.h).
+Dims forward_pads(const Dims& k) {
+  return {k[0] - 1 - (k[0] - 1) / 2, k[1] - 1 - (k[1] - 1) / 2, k[2] - 1 - (k[2] - 1) / 2};
+}
+Dims adjoint_pads(const Dims& k, Convention c) {
+  return c == Convention::skimage ? forward_pads(k) : Dims{(k[0] - 1) / 2, (k[1] - 1) / 2, (k[2] - 1) / 2};
+}
+
+}  // namespace
+
+// One correlation direction as 2-D plans: tap plane r of g reads input planes j - p0 + r.
+template <class T>
+struct Blur<T>::Planes {
+  struct Tap {
+    std::shared_ptr<const Plan> plan;
+    std::int64_t first = 0, count = 0, r = 0;  // output planes [first, first + count)
+  };
+  struct Direction {
+    std::vector<T> g;
+    std::vector<Tap> taps;  // the centre tap (covers every plane, no residual) first
+  };
+  Direction forward, adjoint;
+  Dims dims;
+
+  static Direction make(std::vector<T> g, const Dims& k, const Dims& p, const Dims& dims) {
+    Direction d;
+    d.g = std::move(g);
+    std::vector<std::int64_t> order{p[0]};
+    for (std::int64_t r = 0; r < k[0]; ++r)
+      if (r != p[0]) order.push_back(r);
+    for (std::int64_t r : order) {
+      const std::int64_t first = std::max<std::int64_t>(0, p[0] - r);
+      const std::int64_t last = std::min<std::int64_t>(dims[0], dims[0] + p[0] - r);
+      const T* plane = d.g.data() + r * k[1] * k[2];
+      const bool zero = std::all_of(plane, plane + k[1] * k[2], [](T v) { return v == T(0); });
+      if (last <= first || (zero && r != p[0])) continue;
+      ConvProblem q;
+      q.n = last - first;
+      q.h = dims[1], q.w = dims[2], q.r = k[1], q.s = k[2];
+      q.src_dtype = q.filter_dtype = q.dst_dtype = dtype_of<T>();
+      q.pad_top = p[1], q.pad_bottom = k[1] - 1 - p[1];
+      q.pad_left = p[2], q.pad_right = k[2] - 1 - p[2];
+      q.has_residual = r != p[0];
+      const ConstTensorView w(plane, dtype_of<T>(), {1, 1, k[1], k[2]});
+      d.taps.push_back({Plan::cached(q, w), first, last - first, r});
+    }
+    return d;
+  }
+
+  void run(const Direction& d, const Dims& p, const T* in, T* out) const {
+    const std::int64_t plane = dims[1] * dims[2];
+    for (const Tap& t : d.taps) {
+      const std::int64_t src_first = t.first - p[0] + t.r;
+      const std::array<std::int64_t, 4> shape{t.count, 1, dims[1], dims[2]};
+      const std::array<std::int64_t, 4> st{plane, plane, dims[2], 1};
+      const ConstTensorView src(in + src_first * plane, dtype_of<T>(), shape, st);
+      const TensorView dst(out + t.first * plane, dtype_of<T>(), shape, st);
+      if (t.plan->problem().has_residual)
+        t.plan->execute(src, dst, dst);
+      else
+        t.plan->execute(src, dst);
+    }
+  }
+};
+
+template <class T>
+Blur<T>::Blur(int rank, Dims dims, ConstTensorView psf, bool periodic, Convention convention,
+              Engine engine)
+    : rank_(rank), dims_(dims), periodic_(periodic), convention_(convention) {
+  k_ = dims3(psf);
+  for (int i = 0; i < 3; ++i)
+    if (k_[std::size_t(i)] > dims_[std::size_t(i)])
+      detail::fail("psf", "shape ", psf.geometry().shape_string(),
+                   " is larger than the image along axis ", i - (3 - rank));
+  if (periodic_ || engine == Engine::fft || !make_direct(psf, engine)) make_fft(psf);
+}
+
+template <class T>
+Blur<T>::~Blur() = default;
+
+template <class T>
+bool Blur<T>::make_direct(ConstTensorView psf, Engine engine) {
+  Dims k;
+  std::vector<T> h = psf_values<T>(psf, k);
+  std::vector<T> flipped(h.rbegin(), h.rend());  // every axis reversed
+  auto planes = std::make_unique<Planes>();
+  planes->dims = dims_;
+  planes->forward = Planes::make(std::move(flipped), k, forward_pads(k), dims_);
+  const Algorithm a = planes->forward.taps.front().plan->algorithm();
+  if (engine == Engine::automatic) {
+    if (a == Algorithm::fft || a == Algorithm::overlap_add) return false;
+    // Several planes: a direct pass costs (planes x plane cost) against four transforms of the
+    // padded volume; the plane plan's own choice already weighed one plane.
+    if (k[0] > 1) {
+      const double taps = a == Algorithm::box         ? 4.0
+                          : a == Algorithm::separable ? double(k[1] + k[2])
+                                                      : double(k[1] * k[2]);
+      double padded = 1;
+      for (int i = 0; i < 3; ++i) padded *= double(dims_[std::size_t(i)] + k[std::size_t(i)] - 1);
+      const double direct = double(k[0]) * taps * double(size()) * (sizeof(T) == 4 ? 1.0 : 2.0);
+      const double fft = 2.0 * padded * std::log2(std::max(padded, 2.0)) * 1.5;
+      if (direct > fft) return false;
+    }
+  }
+  planes->adjoint = Planes::make(h, k, adjoint_pads(k, convention_), dims_);
+  description_ = std::string("direct (") + algorithm_name(a) +
+                 (k[0] > 1 ? ", " + std::to_string(planes->forward.taps.size()) + " planes)" : ")");
+  planes_ = std::move(planes);
+  return true;
+}
+
+template <class T>
+void Blur<T>::make_fft(ConstTensorView psf) {
+  for (int i = 0; i < 3; ++i) {
+    const auto u = std::size_t(i);
+    const std::int64_t need = periodic_ ? dims_[u] : dims_[u] + k_[u] - 1;
+    L_[u] = periodic_ || dims_[u] == 1 ? need : fft::smooth_between(need, need, i == 2).front();
+  }
+  ld_ = 2 * (L_[2] / 2 + 1);
+  const std::size_t total = std::size_t(L_[0] * L_[1] * ld_);
+  spectrum_ = std::make_unique<Scratch>(total * sizeof(T));
+  work_ = std::make_unique<Scratch>(total * sizeof(T));
+  std::array<int, 3> n{};
+  for (int i = 0; i < rank_; ++i) n[std::size_t(i)] = int(L_[std::size_t(3 - rank_ + i)]);
+  const int threads = get_num_threads();
+  constexpr bool single = std::is_same_v<T, float>;
+  plan_forward_ = fft::fft_plan_nd(single, true, rank_, n.data(), threads);
+  plan_backward_ = fft::fft_plan_nd(single, false, rank_, n.data(), threads);
+  // The PSF at the origin (linear), or rolled so its centre k/2 is at the origin (periodic).
+  Dims k;
+  const std::vector<T> h = psf_values<T>(psf, k);
+  T* s = spectrum_->as<T>();
+  place_kernel(h, k, L_, ld_, periodic_, 1.0 / double(L_[0] * L_[1] * L_[2]), s);
+  fft::Fftw<T>::r2c(plan_forward_, s);
+  description_ = "fft";
+  for (int i = 0; i < rank_; ++i) {
+    description_ += i ? 'x' : ' ';
+    description_ += std::to_string(L_[std::size_t(3 - rank_ + i)]);
+  }
+  if (periodic_) description_ += " (periodic)";
+}
+
+template <class T>
+void Blur<T>::fft_apply(const T* in, T* out, bool adjoint) {
+  // Offsets of the input in the padded buffer and of the window read back (see blur.h).
+  Dims at{0, 0, 0}, from{0, 0, 0};
+  if (!periodic_) {
+    if (adjoint)
+      at = adjoint_pads(k_, convention_);
+    else
+      from = {(k_[0] - 1) / 2, (k_[1] - 1) / 2, (k_[2] - 1) / 2};
+  }
+  T* w = work_->as<T>();
+  const std::size_t total = std::size_t(L_[0] * L_[1] * ld_);
+  if (!periodic_) std::memset(w, 0, total * sizeof(T));
+  const std::int64_t D = dims_[0], H = dims_[1], W = dims_[2];
+  const int threads = get_num_threads();
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (D * H * W > (1 << 16))
+  for (std::int64_t a = 0; a < D; ++a)
+    for (std::int64_t b = 0; b < H; ++b)
+      std::memcpy(w + ((a + at[0]) * L_[1] + b + at[1]) * ld_ + at[2], in + (a * H + b) * W,
+                  std::size_t(W) * sizeof(T));
+  fft::Fftw<T>::r2c(plan_forward_, w);
+  auto* cw = reinterpret_cast<std::complex<T>*>(w);
+  const auto* cs = reinterpret_cast<const std::complex<T>*>(spectrum_->as<T>());
+  const std::int64_t n = std::int64_t(total / 2);
+  if (adjoint) {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > (1 << 15))
+    for (std::int64_t i = 0; i < n; ++i) cw[i] *= std::conj(cs[i]);
+  } else {
+#pragma omp parallel for schedule(static) num_threads(threads) if (n > (1 << 15))
+    for (std::int64_t i = 0; i < n; ++i) cw[i] *= cs[i];
+  }
+  fft::Fftw<T>::c2r(plan_backward_, w);
+#pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (D * H * W > (1 << 16))
+  for (std::int64_t a = 0; a < D; ++a)
+    for (std::int64_t b = 0; b < H; ++b)
+      std::memcpy(out + (a * H + b) * W, w + ((a + from[0]) * L_[1] + b + from[1]) * ld_ + from[2],
+                  std::size_t(W) * sizeof(T));
+}
+
+template <class T>
+void Blur<T>::forward(const T* x, T* y) {
+  if (planes_)
+    planes_->run(planes_->forward, forward_pads(k_), x, y);
+  else
+    fft_apply(x, y, false);
+}
+
+template <class T>
+void Blur<T>::adjoint(const T* y, T* x) {
+  if (planes_)
+    planes_->run(planes_->adjoint, adjoint_pads(k_, convention_), y, x);
+  else
+    fft_apply(y, x, true);
+}
+
+template class Blur<float>;
+template class Blur<double>;
+
+}  // namespace convkit::restoration
