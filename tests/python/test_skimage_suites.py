@@ -1,12 +1,14 @@
 """scikit-image's own tests of its scipy.ndimage-based filters (gaussian, difference_of_gaussians,
 sobel/prewitt/scharr/farid/roberts/laplace, meijering/sato/frangi/hessian, unsharp_mask,
 correlate_sparse) must pass with convkit.ndimage in scipy.ndimage's place wherever they pass on
-SciPy.
+SciPy, and its deconvolution tests (wiener, unsupervised_wiener, richardson_lucy) with
+convkit.restoration in skimage.restoration's place wherever they pass on skimage.
 
 The installed skimage test files (scikit-image==0.25.2 from requirements-dev.txt; its wheel ships
-them) run in two pytest subprocesses, once on SciPy and once with skimage_suites/
-convkit_ndimage_plugin.py; the failing node ids of the convkit run must be a subset of those of
-the SciPy run. Skipped when scikit-image, or its test files, are not installed. About a minute
+them) run in two pytest subprocesses, once plain and once with skimage_suites/
+convkit_ndimage_plugin.py and convkit_restoration_plugin.py (which also makes test_restoration's
+reference arrays offline, in both runs); the failing node ids of the convkit run must be a subset
+of those of the plain run. Skipped when scikit-image, or its test files, are not installed. About a minute
 (both runs, all files); tests/python/skimage_suites/suites.py prints the same comparison as a table.
 """
 
@@ -35,16 +37,25 @@ def _relative(path):
     return path.relative_to(ROOT.parent).as_posix()
 
 
-def test_patch_reaches_skimage(runs):
+# Per plugin: the convkit functions that the suites must have called.
+WANTED_CALLS = {
+    "ndimage": {"gaussian_filter", "convolve", "correlate"},
+    "restoration": {"wiener", "unsupervised_wiener", "richardson_lucy", "uft.ir2tf",
+                    "uft.laplacian"},
+}
+
+
+@pytest.mark.parametrize("plugin", list(suites.PLUGINS))
+def test_patch_reaches_skimage(runs, plugin):
     """The plugin's own end-of-session check: skimage's bindings are convkit's, no module kept
-    SciPy's function, and the filters under test did call convkit."""
-    patch = runs["convkit"]["patch"]
+    SciPy's (skimage's) function, and the functions under test did call convkit."""
+    patch = runs["convkit"]["patch"][plugin]
     assert patch is not None, runs["convkit"]["stdout_tail"]
     assert patch["ok"], patch
     called = {n for n, c in patch["calls"].items() if c}
-    wanted = {"gaussian_filter", "convolve", "correlate"}
+    wanted = WANTED_CALLS[plugin]
     assert wanted <= called, f"not called: {wanted - called}; calls {patch['calls']}"
-    assert runs["scipy"]["patch"] is None  # the reference run is plain SciPy
+    assert runs["scipy"]["patch"][plugin] is None  # the reference run is plain SciPy/skimage
 
 
 @pytest.mark.parametrize("suite", list(suites.SUITES))
@@ -60,6 +71,6 @@ def test_suite_fails_only_where_scipy_does(runs, suite):
     convkit_counts = suites.counts(runs["convkit"]["outcomes"], path)
     if new:
         pytest.fail(
-            f"{len(new)} tests of {path} fail only with convkit.ndimage in place of scipy.ndimage "
-            f"(SciPy {scipy_counts}, convkit {convkit_counts}):\n{suites.describe(new)}",
+            f"{len(new)} tests of {path} fail only with convkit in place of SciPy/skimage "
+            f"(plain {scipy_counts}, convkit {convkit_counts}):\n{suites.describe(new)}",
             pytrace=False)

@@ -1,5 +1,9 @@
-"""Runs scikit-image's own filter tests once on SciPy and once with convkit.ndimage in
-scipy.ndimage's place (convkit_ndimage_plugin), and compares the failing node ids.
+"""Runs scikit-image's own filter and deconvolution tests once plain (SciPy, skimage) and once
+with convkit in their place (convkit_ndimage_plugin: convkit.ndimage for scipy.ndimage;
+convkit_restoration_plugin: convkit.restoration for skimage.restoration's wiener,
+unsupervised_wiener, richardson_lucy and uft), and compares the failing node ids. Both runs load
+convkit_restoration_plugin's offline reference data for test_restoration.py (the plain run with
+CONVKIT_RESTORATION_PATCH=0: no patch).
 
 scikit-image's wheels up to 0.25.x ship their tests inside the package (skimage/*/tests); the
 0.26.0 wheel ships none. requirements-dev.txt pins scikit-image==0.25.2 for this.
@@ -28,17 +32,27 @@ HERE = pathlib.Path(__file__).resolve().parent
 # scipy.ndimage: gaussian/difference_of_gaussians (_shared.filters -> ndi.gaussian_filter),
 # sobel/prewitt/scharr/farid/roberts/laplace (edges -> ndi.convolve, convolve), meijering/sato/
 # frangi/hessian (feature.corner.hessian_matrix -> ndi.gaussian_filter with orders),
-# unsharp_mask (gaussian), correlate_sparse (checked against ndi.correlate).
+# unsharp_mask (gaussian), correlate_sparse (checked against ndi.correlate); and skimage's
+# deconvolution tests (wiener, unsupervised_wiener, richardson_lucy) for convkit.restoration.
 SUITES = {
     "gaussian": "filters/tests/test_gaussian.py",
     "edges": "filters/tests/test_edges.py",
     "ridges": "filters/tests/test_ridges.py",
     "unsharp_mask": "filters/tests/test_unsharp_mask.py",
     "correlate": "filters/tests/test_correlate.py",
+    "restoration": "restoration/tests/test_restoration.py",
 }
 # Tests that would download data (skimage.data fetchers through pooch): none of SUITES does in
-# 0.25.2 (coins, camera, retina and binary_blobs are in the wheel); deselect any here by node id.
+# 0.25.2 (coins, camera, retina, astronaut and binary_blobs are in the wheel; test_restoration's
+# reference .npy files come from convkit_restoration_plugin); deselect any here by node id.
 DESELECT = []
+
+# The convkit run's plugins: {name: (pytest plugin module, env var naming its JSON report)}.
+# convkit_restoration_plugin is loaded in the plain run too, for its reference data only.
+PLUGINS = {
+    "ndimage": ("convkit_ndimage_plugin", "CONVKIT_NDIMAGE_PATCH_REPORT"),
+    "restoration": ("convkit_restoration_plugin", "CONVKIT_RESTORATION_PATCH_REPORT"),
+}
 
 FAILING = ("failed", "error")
 
@@ -58,10 +72,10 @@ def suite_paths(root, names=None):
 
 
 def run_session(files, convkit, python=sys.executable, timeout=1800):
-    """Runs pytest on `files` in a subprocess; with convkit=True, with convkit_ndimage_plugin.
+    """Runs pytest on `files` in a subprocess; with convkit=True, with the PLUGINS' patches.
 
-    Returns {"outcomes", "messages", "exitstatus", "patch" (convkit runs: the plugin's
-    verification, None if it wrote none), "returncode", "seconds", "stdout_tail"}."""
+    Returns {"outcomes", "messages", "exitstatus", "patch" ({plugin name: its verification,
+    None if it wrote none (plain runs)}), "returncode", "seconds", "stdout_tail"}."""
     files = [pathlib.Path(f) for f in files]
     site = skimage_root().parent  # node ids: skimage/filters/tests/test_x.py::test_y
     with tempfile.TemporaryDirectory(prefix="skimage_suites_") as tmp:
@@ -69,11 +83,14 @@ def run_session(files, convkit, python=sys.executable, timeout=1800):
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
         env["SKIMAGE_SUITES_OUTCOMES"] = str(tmp / "outcomes.json")
-        env["CONVKIT_NDIMAGE_PATCH_REPORT"] = str(tmp / "patch.json")
+        for name, (_, report) in PLUGINS.items():
+            env[report] = str(tmp / f"patch_{name}.json")
+        env["CONVKIT_RESTORATION_PATCH"] = "1" if convkit else "0"
         env.pop("PYTEST_ADDOPTS", None)
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "outcome_recorder"]
         if convkit:
-            cmd += ["-p", "convkit_ndimage_plugin"]
+            cmd += ["-p", PLUGINS["ndimage"][0]]
+        cmd += ["-p", PLUGINS["restoration"][0]]  # after the ndimage one: it imports skimage
         # No ini file (nothing of this repository's or the user's pytest configuration), node ids
         # relative to site-packages, skimage/conftest.py loaded as in scikit-image's own runs.
         cmd += ["-c", os.devnull, "--rootdir", str(site), "--confcutdir", str(site)]
@@ -89,8 +106,10 @@ def run_session(files, convkit, python=sys.executable, timeout=1800):
         except FileNotFoundError:
             raise RuntimeError(f"pytest wrote no outcomes (rc {proc.returncode}):\n"
                                f"{' '.join(cmd)}\n{out[-4000:]}") from None
-        patch = tmp / "patch.json"
-        result["patch"] = json.loads(patch.read_text()) if patch.exists() else None
+        result["patch"] = {}
+        for name in PLUGINS:
+            patch = tmp / f"patch_{name}.json"
+            result["patch"][name] = json.loads(patch.read_text()) if patch.exists() else None
     result.update(returncode=proc.returncode, seconds=seconds, stdout_tail=out[-4000:])
     return result
 
@@ -173,15 +192,17 @@ def main(argv):
                        + (f" (+{other} other)" if other else ""))
         print(f"{name:14} {rel:44} {row[0]:>16} {row[1]:>18}")
     print(f"time: SciPy {runs['scipy']['seconds']:.1f} s, convkit {runs['convkit']['seconds']:.1f} s")
-    patch = runs["convkit"]["patch"]
-    print("patch:", "verified" if patch and patch["ok"] else f"NOT VERIFIED {patch}")
-    if patch:
-        print("convkit calls:", ", ".join(f"{n}={c}" for n, c in patch["calls"].items() if c))
+    verified = True
+    for name, patch in runs["convkit"]["patch"].items():
+        verified = verified and bool(patch and patch["ok"])
+        print(f"{name} patch:", "verified" if patch and patch["ok"] else f"NOT VERIFIED {patch}")
+        if patch:
+            print("  convkit calls:", ", ".join(f"{n}={c}" for n, c in patch["calls"].items() if c))
     new = regressions(runs["scipy"], runs["convkit"])
     print(f"{len(new)} tests fail only with convkit")
     if new:
         print(describe(new))
-    return 1 if new or not (patch and patch["ok"]) else 0
+    return 1 if new or not verified else 0
 
 
 if __name__ == "__main__":
