@@ -112,7 +112,16 @@ def wiener(image, psf, balance, reg=None, is_real=True, clip=True, *, boundary="
             plane, psf, balance, reg, is_real, clip, boundary=boundary))
     float_type = image.dtype
     psf_array = np.asarray(psf)
+    if psf_array.dtype.kind not in "biufc":
+        raise TypeError(f"psf: expected a numeric array, got {type(psf).__name__} "
+                        f"of dtype {psf_array.dtype}")
+    if psf_array.ndim != image.ndim:
+        raise ValueError(f"psf: has {psf_array.ndim} dimensions but the image has {image.ndim}")
     tf_shape = image.shape[:-1] + (image.shape[-1] // 2 + 1,) if is_real else image.shape
+    if psf_array.shape not in (tf_shape, image.shape) and any(
+            k > n for k, n in zip(psf_array.shape, image.shape)):
+        raise ValueError(f"psf: shape {psf_array.shape} is larger than the image shape "
+                         f"{image.shape}")
     reg_array = None if reg is None else np.asarray(reg)
     fast = (is_real and psf_array.dtype.kind in "biuf" and psf_array.ndim == image.ndim
             and 1 <= image.ndim <= 3 and psf_array.shape != tf_shape
