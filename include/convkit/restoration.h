@@ -53,6 +53,9 @@ enum class Method : std::uint8_t {
 };
 Method parse_method(const std::string& s);
 
+/// The most iterations an iterative method accepts (convkit::Error above it).
+constexpr int kMaxIterations = 1000000;
+
 struct RichardsonLucyOptions {
   int num_iter = 50;
   bool clip = true;               ///< values > 1 become 1, < -1 become -1 (scikit-image's rule)

@@ -153,7 +153,10 @@ void run(ConstTensorView image, ConstTensorView psf, TensorView out,
 }
 
 void check_options(const RichardsonLucyOptions& o) {
-  if (o.num_iter < 0) detail::fail("num_iter", "must be >= 0, got ", o.num_iter);
+  // A million iterations is far past convergence for any image; beyond it a typo (or an
+  // overflowed count) would run for hours instead of failing.
+  if (o.num_iter < 0 || o.num_iter > kMaxIterations)
+    detail::fail("num_iter", "must be in [0, ", kMaxIterations, "], got ", o.num_iter);
   if (!std::isfinite(o.filter_epsilon))
     detail::fail("filter_epsilon", "must be finite, got ", o.filter_epsilon);
   if (o.method == Method::tv && !(o.tv_weight >= 0 && o.tv_weight < 1))

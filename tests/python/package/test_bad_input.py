@@ -516,6 +516,18 @@ ROWS += [
     _core_row("fftconvolve_nd", dict(in1=IMG, in2=K3),
               dict(in1="array", in2="array", mode="choice"),
               match={"in1:empty": "in1", "in2:empty": "in2"}),
+    _core_row("richardson_lucy", dict(image=IMG, psf=K3, num_iter=2),
+              dict(image="array", psf="array", num_iter="int", filter_epsilon="value",
+                   method="choice", tv_weight="value", boundary="choice", convention="choice",
+                   engine="choice", out=_ND_OUT),
+              ok=["num_iter:zero"]),  # 0 iterations: the 0.5 start, as skimage
+    _core_row("richardson_lucy_explain", dict(image=IMG, psf=K3),
+              dict(image="array", psf="array", method="choice", boundary="choice",
+                   convention="choice", engine="choice")),
+    _core_row("wiener", dict(image=IMG, psf=K3, balance=0.1),
+              dict(image="array", psf="array", balance="value", boundary="choice",
+                   out=_ND_OUT)),
+    _core_row("psf_from_spec", dict(spec="disk:2"), dict(spec="choice")),
     _core_row("filter2d", dict(src=F32, kernel=K3F),
               dict(_C_IMG, kernel="array", ddepth="dtype", anchor="anchor", delta="value",
                    border_value="value", rounding="choice", out=_C_OUT),
@@ -609,7 +621,7 @@ ROWS += [
 
 # Names in __all__ that are constants, not callables (their values are checked elsewhere).
 CONSTANTS = {
-    "convkit": {"signal", "ndimage", "cv", "dask", "nn"},  # the submodules: rows of their own
+    "convkit": {"signal", "ndimage", "cv", "dask", "nn", "restoration"},  # the submodules: rows of their own
     "cv": {n for n in cv.__all__ if n.isupper()},
     "nn": {"ACTIVATIONS", "PADDING_MODES", "LAYOUTS"},
 }
