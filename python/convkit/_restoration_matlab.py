@@ -24,8 +24,9 @@ import numpy as np
 import scipy.fft as _fft_mod
 from scipy.optimize import brentq
 
-__all__ = ["deconvwnr", "deconvreg", "deconvlucy", "deconvblind", "LucyState",
-           "psf2otf", "otf2psf"]
+from ._restoration_psf import otf2psf, psf2otf  # noqa: F401  (the docstring examples use them)
+
+__all__ = ["deconvwnr", "deconvreg", "deconvlucy", "deconvblind", "LucyState"]
 
 # Python floats, not NumPy float64 scalars: a float64 scalar would upcast float32 arrays.
 _EPS = float(np.finfo(np.float64).eps)
@@ -158,48 +159,6 @@ def _rotf(psf, shape):
 
 def _abs2(X):
     return X.real * X.real + X.imag * X.imag
-
-
-def psf2otf(psf, shape=None):
-    """Optical transfer function of a PSF, as MATLAB's ``psf2otf``.
-
-    Parameters
-    ----------
-    psf : array_like
-        Real point-spread function.
-    shape : tuple of int, optional
-        Output shape (default ``psf.shape``); the PSF is zero-padded, its centre element
-        ``k // 2`` moved to the origin, then transformed with ``fftn``.
-
-    Returns
-    -------
-    otf : ndarray, complex
-
-    Examples
-    --------
-    >>> np.allclose(abs(psf2otf([[0, 0, 0], [0, 1, 0], [0, 0, 0]], (4, 4))), 1)   # flat OTF
-    True
-    """
-    p = _real_array(psf, "psf")
-    shape = p.shape if shape is None else tuple(int(n) for n in np.atleast_1d(shape))
-    return _fft_mod.fftn(_place(_fit(p, shape, "psf"), shape), workers=-1)
-
-
-def otf2psf(otf, shape=None):
-    """PSF of an OTF, as MATLAB's ``otf2psf`` (the inverse of :func:`psf2otf`).
-
-    Examples
-    --------
-    >>> k = np.arange(9.0).reshape(3, 3)
-    >>> np.allclose(otf2psf(psf2otf(k, (8, 8)), (3, 3)), k)
-    True
-    """
-    x = _fft_mod.ifftn(np.asarray(otf), workers=-1).real
-    shape = x.shape if shape is None else tuple(int(n) for n in np.atleast_1d(shape))
-    full = shape + (1,) * (x.ndim - len(shape))
-    if len(full) != x.ndim or any(k > n for k, n in zip(full, x.shape)):
-        raise ValueError(f"shape {shape} does not fit in the OTF's shape {x.shape}")
-    return _crop(x, full).reshape(shape)
 
 
 # ---- Wiener ----------------------------------------------------------------------------------

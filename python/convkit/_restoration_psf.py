@@ -13,20 +13,7 @@ import operator
 import numpy as np
 import scipy.fft as _fft
 
-try:  # inside the convkit package
-    from . import _uft
-except ImportError:  # loaded by file path (tests without the compiled package)
-    import importlib.util as _ilu
-    import pathlib as _pl
-    import sys as _sys
-
-    _name = "convkit_uft_standalone"
-    _uft = _sys.modules.get(_name)
-    if _uft is None:
-        _spec = _ilu.spec_from_file_location(_name, _pl.Path(__file__).with_name("_uft.py"))
-        _uft = _ilu.module_from_spec(_spec)
-        _spec.loader.exec_module(_uft)
-        _sys.modules[_name] = _uft
+from . import _uft
 
 __all__ = ["psf_gaussian", "psf_disk", "psf_motion", "psf2otf", "otf2psf", "edgetaper"]
 

@@ -1,7 +1,6 @@
 """Unitary Fourier transform helpers, the counterpart of ``skimage.restoration.uft``.
 
-Pure NumPy + ``scipy.fft``: this module must import without convkit's compiled ``_core``
-(the restoration code and its tests load it by file path).  Every transform passes
+Pure NumPy + ``scipy.fft``.  Every transform passes
 ``workers=-1`` so multi-axis FFTs use all cores; pocketfft computes each 1-D transform
 the same way whatever the worker count, so the numbers equal skimage's (which calls
 ``scipy.fft`` single-threaded) to the last bit, and ``numpy.fft`` to round-off.

@@ -1,11 +1,7 @@
 """Pure-Python restoration helpers: _uft, _restoration_psf, _restoration_unsup.
 
-The modules are loaded by file path, so these tests need neither the compiled convkit
-package nor a build.  References: scikit-image (uft, unsupervised_wiener) and NumPy's FFT.
+References: scikit-image (uft, unsupervised_wiener) and NumPy's FFT.
 """
-
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
@@ -15,17 +11,9 @@ skimage_restoration = pytest.importorskip("skimage.restoration")
 sk_uft = pytest.importorskip("skimage.restoration.uft")
 
 
-def _load(name):
-    p = pathlib.Path(__file__).resolve().parents[2] / "python" / "convkit" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"ck_{name}", p)
-    m = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(m)
-    return m
-
-
-uft = _load("_uft")
-rpsf = _load("_restoration_psf")
-runsup = _load("_restoration_unsup")
+from convkit import _restoration_psf as rpsf
+from convkit import _restoration_unsup as runsup
+from convkit import _uft as uft
 
 
 # ----------------------------------------------------------------------------- _uft

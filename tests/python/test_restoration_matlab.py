@@ -1,20 +1,13 @@
 """convkit/_restoration_matlab.py: MATLAB-style deconvwnr / deconvreg / deconvlucy / deconvblind.
 
-The module is loaded by file path (pure NumPy/SciPy), so these tests run without the compiled
-package. Expected values come from closed-form formulas computed here with numpy.fft, never
+Expected values come from closed-form formulas computed here with numpy.fft, never
 from the module itself.
 """
-
-import importlib.util
-import pathlib
 
 import numpy as np
 import pytest
 
-_P = pathlib.Path(__file__).resolve().parents[2] / "python" / "convkit" / "_restoration_matlab.py"
-_spec = importlib.util.spec_from_file_location("ck_matlab", _P)
-M = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(M)
+from convkit import _restoration_matlab as M
 
 
 # ---- independent reference helpers ----------------------------------------------------------
