@@ -5,6 +5,7 @@
 
 #include "arrays.h"
 #include "convkit/restoration.h"
+#include "restoration/arrays.h"
 
 namespace convkit::python {
 
@@ -40,10 +41,6 @@ std::span<const std::int64_t> shape_of(const ConstTensorView& v) {
   return {v.geometry().shape.data(), std::size_t(v.rank())};
 }
 
-DType working(const ConstTensorView& image) {
-  return image.dtype() == DType::f32 ? DType::f32 : DType::f64;
-}
-
 }  // namespace
 
 void bind_restoration(nb::module_& m) {
@@ -58,7 +55,7 @@ void bind_restoration(nb::module_& m) {
                             convention, engine);
         OutArray keep;
         nb::object result;
-        const TensorView dst = destination(out, "out", working(im), shape_of(im), keep, result);
+        const TensorView dst = destination(out, "out", restoration::working_dtype(im), shape_of(im), keep, result);
         if (!progress.is_none())
           o.progress = [&progress](int done, int total) {
             nb::gil_scoped_acquire gil;
@@ -102,7 +99,7 @@ void bind_restoration(nb::module_& m) {
         }
         OutArray keep;
         nb::object result;
-        const TensorView dst = destination(out, "out", working(im), shape_of(im), keep, result);
+        const TensorView dst = destination(out, "out", restoration::working_dtype(im), shape_of(im), keep, result);
         {
           nb::gil_scoped_release release;
           restoration::wiener(im, ps, balance, dst, o);

@@ -11,6 +11,10 @@ namespace convkit::restoration {
 /// Checks a deconvolution's operands (rank 1..3, real float, same rank, PSF no larger than the
 /// image, finite, not all zero) and returns the working precision: f32 or f64.
 DType check_operands(const ConstTensorView& image, const ConstTensorView& psf);
+/// The working precision of an image: f32 for f32, else f64 (the dtype of the result).
+inline DType working_dtype(const ConstTensorView& image) {
+  return image.dtype() == DType::f32 ? DType::f32 : DType::f64;
+}
 /// `out` must have the image's shape and the working dtype.
 void check_output(const ConstTensorView& image, DType working, const TensorView& out);
 

@@ -178,8 +178,7 @@ void richardson_lucy(ConstTensorView image, ConstTensorView psf, TensorView out,
 
 Tensor richardson_lucy(ConstTensorView image, ConstTensorView psf,
                        const RichardsonLucyOptions& options) {
-  const DType working = check_operands(image, psf);
-  Tensor out(working, std::span<const std::int64_t>(image.geometry().shape.data(),
+  Tensor out(working_dtype(image), std::span<const std::int64_t>(image.geometry().shape.data(),
                                                     std::size_t(image.rank())));
   richardson_lucy(image, psf, out.view(), options);
   return out;

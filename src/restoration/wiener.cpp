@@ -216,8 +216,7 @@ void wiener(ConstTensorView image, ConstTensorView psf, double balance, TensorVi
 
 Tensor wiener(ConstTensorView image, ConstTensorView psf, double balance,
               const WienerOptions& options) {
-  const DType working = check_operands(image, psf);
-  Tensor out(working, std::span<const std::int64_t>(image.geometry().shape.data(),
+  Tensor out(working_dtype(image), std::span<const std::int64_t>(image.geometry().shape.data(),
                                                     std::size_t(image.rank())));
   wiener(image, psf, balance, out.view(), options);
   return out;

@@ -167,6 +167,7 @@ class Impl final : public FilterCommands {
         r.boundary = restoration::parse_boundary(o_.boundary.empty() ? "zero" : o_.boundary);
         r.convention = restoration::parse_convention(o_.convention);
         r.progress = [&](int done, int total) { line(int(c), int(channels), done, total); };
+        if (c == 0) explanation = "deblur: " + restoration::explain(src, psf.cview(), r);
         restoration::richardson_lucy(src, psf.cview(), dst, r);
       }
     }
