@@ -196,16 +196,24 @@ void store(const T* v, const Dims& p, std::int64_t row_stride, const Dims& m, bo
            TensorView out) {
   const Dims d = dims3(out), s = strides3(out);
   T* o = static_cast<T*>(out.data());
-#pragma omp parallel for collapse(2) schedule(static) num_threads(get_num_threads()) if (d[0] * d[1] * d[2] > (1 << 16))
+  // One thread: `out` is usually a fresh NumPy array, and two threads first-touching its pages
+  // fault them in several times slower than one (measured: 33 MB in 34 ms on 2 threads, 6 ms on
+  // one; 1.3 ms either way once the pages exist).
   for (std::int64_t a = 0; a < d[0]; ++a)
     for (std::int64_t b = 0; b < d[1]; ++b) {
       const T* src = v + ((a + m[0]) * p[1] + b + m[1]) * row_stride + m[2];
       T* dst = o + a * s[0] + b * s[1];
-      for (std::int64_t c = 0; c < d[2]; ++c) {
-        T x = src[c];
-        if (clip) x = x > T(1) ? T(1) : x < T(-1) ? T(-1) : x;  // NaN compares false: kept
-        dst[c * s[2]] = x;
-      }
+      auto put = [&](std::int64_t stride) {
+        for (std::int64_t c = 0; c < d[2]; ++c) {
+          T x = src[c];
+          if (clip) x = x > T(1) ? T(1) : x < T(-1) ? T(-1) : x;  // NaN compares false: kept
+          dst[c * stride] = x;
+        }
+      };
+      if (s[2] == 1)
+        put(1);  // unit stride: vectorized
+      else
+        put(s[2]);
     }
 }
 

@@ -85,6 +85,12 @@ class Blur {
 template <class T>
 std::vector<T> psf_values(ConstTensorView psf, Dims& k);
 
+/// g (k[0] x k[1]k[2], contiguous) as outer[a] * inner[b, c] when it is one to round-off in T
+/// (a 3-D Gaussian or box over depth x plane; a separable PSF over rows x columns); empty vectors
+/// when it is not.
+template <class T>
+std::pair<std::vector<T>, std::vector<T>> rank1_factors(const std::vector<T>& g, const Dims& k);
+
 /// h (k, contiguous) * scale into a zeroed padded buffer of dims L (last axis stored with row
 /// length ld): at the origin, or `centred` (rolled by -k/2 per axis: uft.ir2tf, psf2otf).
 template <class T>

@@ -56,8 +56,9 @@ struct LaplacianSpectrum {
 // The PSF's transfer function (uft.ir2tf: taps rolled by -k/2) one half-spectrum row at a
 // time, straight from the taps: G[a][b](f2) = sum_c h[a,b,c] w2^(f2 (c - k2/2)) is made once
 // (k0 k1 k2 lc products), then row (f0, f1) is sum_{a,b} w0^(f0 (a - k0/2)) w1^(f1 (b - k1/2))
-// G[a][b]: k0 k1 complex axpys of length lc. For a small PSF this costs less than its own
-// transform would, and the spectrum never goes through memory.
+// G[a][b]: k0 k1 complex axpys of length lc, or, when the PSF is separable along the last axis
+// (h[ab, c] = u[ab] v[c]: boxes, Gaussians), one complex scale of V = DFT(v). For a small PSF this
+// costs less than its own transform would, and the spectrum never goes through memory.
 template <class T>
 class TapSpectrum {
  public:
@@ -65,53 +66,74 @@ class TapSpectrum {
 
   TapSpectrum(const std::vector<T>& h, const Dims& k, const Dims& L, std::int64_t lc)
       : k_(k), lc_(lc) {
-    G_.assign(std::size_t(k[0] * k[1] * lc * 2), T(0));
-    for (std::int64_t ab = 0; ab < k[0] * k[1]; ++ab)
+    for (int axis = 0; axis < 3; ++axis) {  // w^j = exp(-2 pi i j / L), j in [0, L)
+      auto& w = unit_[std::size_t(axis)];
+      const std::int64_t len = L[std::size_t(axis)];
+      w.resize(std::size_t(len));
+      for (std::int64_t j = 0; j < len; ++j) {
+        const double t = -2 * M_PI * double(j) / double(len);
+        w[std::size_t(j)] = {std::cos(t), std::sin(t)};
+      }
+    }
+    auto [u, v] = rank1_factors(h, Dims{k[0] * k[1], 1, k[2]});
+    const std::int64_t rows = u.empty() ? k[0] * k[1] : 1;
+    const std::vector<T>& taps = u.empty() ? h : v;
+    u_.assign(u.begin(), u.end());
+    G_.assign(std::size_t(rows * lc * 2), T(0));
+    for (std::int64_t ab = 0; ab < rows; ++ab)
       for (std::int64_t c = 0; c < k[2]; ++c) {
-        const double v = double(h[std::size_t(ab * k[2] + c)]);
-        if (v == 0) continue;
+        const double tap = double(taps[std::size_t(ab * k[2] + c)]);
+        if (tap == 0) continue;
         for (std::int64_t f = 0; f < lc; ++f) {
-          const double t = -2 * M_PI * double(mod(f * (c - k[2] / 2), L[2])) / double(L[2]);
-          G_[std::size_t((ab * lc + f) * 2)] += T(v * std::cos(t));
-          G_[std::size_t((ab * lc + f) * 2 + 1)] += T(v * std::sin(t));
+          const std::complex<double> w = twiddle(2, f * (c - k[2] / 2), L[2]) * tap;
+          G_[std::size_t((ab * lc + f) * 2)] += T(w.real());
+          G_[std::size_t((ab * lc + f) * 2 + 1)] += T(w.imag());
         }
       }
-    for (int axis = 0; axis < 2; ++axis) {
-      auto& e = E_[std::size_t(axis)];
-      const std::int64_t len = L[std::size_t(axis)], kk = k[std::size_t(axis)];
-      e.resize(std::size_t(len * kk));
-      for (std::int64_t f = 0; f < len; ++f)
-        for (std::int64_t a = 0; a < kk; ++a) {
-          const double t = -2 * M_PI * double(mod(f * (a - kk / 2), len)) / double(len);
-          e[std::size_t(f * kk + a)] = {std::cos(t), std::sin(t)};
-        }
-    }
+    L_ = L;
   }
 
   /// Row (f0, f1) of the spectrum into out (lc interleaved complex values).
   void row(std::int64_t f0, std::int64_t f1, T* out) const {
-    std::fill(out, out + 2 * lc_, T(0));
+    auto outer = [&](std::int64_t a, std::int64_t b) {
+      return twiddle(0, f0 * (a - k_[0] / 2), L_[0]) * twiddle(1, f1 * (b - k_[1] / 2), L_[1]);
+    };
+    if (!u_.empty()) {  // separable: (sum_ab outer(a, b) u[ab]) * V
+      std::complex<double> s = 0;
+      for (std::int64_t a = 0; a < k_[0]; ++a)
+        for (std::int64_t b = 0; b < k_[1]; ++b) s += outer(a, b) * double(u_[std::size_t(a * k_[1] + b)]);
+      axpy(s, G_.data(), out, true);
+      return;
+    }
     for (std::int64_t a = 0; a < k_[0]; ++a)
-      for (std::int64_t b = 0; b < k_[1]; ++b) {
-        const std::complex<double> w = E_[0][std::size_t(f0 * k_[0] + a)] *
-                                       E_[1][std::size_t(f1 * k_[1] + b)];
-        const T wr = T(w.real()), wi = T(w.imag());
-        const T* g = G_.data() + (a * k_[1] + b) * lc_ * 2;
-        for (std::int64_t j = 0; j < lc_; ++j) {
-          const T gr = g[2 * j], gi = g[2 * j + 1];
-          out[2 * j] += wr * gr - wi * gi;
-          out[2 * j + 1] += wr * gi + wi * gr;
-        }
-      }
+      for (std::int64_t b = 0; b < k_[1]; ++b)
+        axpy(outer(a, b), G_.data() + (a * k_[1] + b) * lc_ * 2, out, a == 0 && b == 0);
   }
 
  private:
-  // Exponents reduced modulo the length first keep the twiddles exact for large f * a.
-  static std::int64_t mod(std::int64_t v, std::int64_t n) { return ((v % n) + n) % n; }
-  Dims k_;
+  std::complex<double> twiddle(int axis, std::int64_t e, std::int64_t n) const {
+    return unit_[std::size_t(axis)][std::size_t(((e % n) + n) % n)];
+  }
+  // out (+)= w * g over lc complex values.
+  void axpy(std::complex<double> w, const T* g, T* out, bool assign) const {
+    const T wr = T(w.real()), wi = T(w.imag());
+    if (assign)
+      for (std::int64_t j = 0; j < lc_; ++j) {
+        const T gr = g[2 * j], gi = g[2 * j + 1];
+        out[2 * j] = wr * gr - wi * gi;
+        out[2 * j + 1] = wr * gi + wi * gr;
+      }
+    else
+      for (std::int64_t j = 0; j < lc_; ++j) {
+        const T gr = g[2 * j], gi = g[2 * j + 1];
+        out[2 * j] += wr * gr - wi * gi;
+        out[2 * j + 1] += wr * gi + wi * gr;
+      }
+  }
+  Dims k_, L_{};
   std::int64_t lc_;
-  std::vector<T> G_;
-  std::array<std::vector<std::complex<double>>, 2> E_;
+  std::vector<T> G_, u_;
+  std::array<std::vector<std::complex<double>>, 3> unit_;
 };
 
 template <class T>
