@@ -54,6 +54,8 @@ def cases(rng, quick):
          img((32, 256, 256), np.float64), box(5, 3), dict(num_iter=10)),
         ("rl-large", "RL 256x256x32 f32, 5x5x5, 10 it", img((32, 256, 256), np.float32),
          box(5, 3).astype(np.float32), dict(num_iter=10)),
+        ("rl-large", "RL 256x256x32 f64, random (not separable) 5x5x5, 10 it",
+         img((32, 256, 256), np.float64), rng.random((5, 5, 5)), dict(num_iter=10)),
         ("wiener", "Wiener 2048x2048 f64, 15x15", img((2048, 2048), np.float64), box(15, 2),
          dict(balance=0.1)),
         ("wiener", "Wiener 1024x1024 f32, 9x9", img((1024, 1024), np.float32),

@@ -317,15 +317,15 @@ void Blur<T>::fft_apply(const T* in, T* out, bool adjoint) {
       std::memcpy(w + ((a + at[0]) * L_[1] + b + at[1]) * ld_ + at[2], in + (a * H + b) * W,
                   std::size_t(W) * sizeof(T));
   fft::Fftw<T>::r2c(plan_forward_, w);
-  auto* cw = reinterpret_cast<std::complex<T>*>(w);
-  const auto* cs = reinterpret_cast<const std::complex<T>*>(spectrum_->as<T>());
+  // w *= spectrum (or its conjugate), in real arithmetic so that it vectorizes.
+  const T* s = spectrum_->as<T>();
+  const T sign = adjoint ? T(-1) : T(1);
   const std::int64_t n = std::int64_t(total / 2);
-  if (adjoint) {
 #pragma omp parallel for schedule(static) num_threads(threads) if (n > (1 << 15))
-    for (std::int64_t i = 0; i < n; ++i) cw[i] *= std::conj(cs[i]);
-  } else {
-#pragma omp parallel for schedule(static) num_threads(threads) if (n > (1 << 15))
-    for (std::int64_t i = 0; i < n; ++i) cw[i] *= cs[i];
+  for (std::int64_t i = 0; i < n; ++i) {
+    const T wr = w[2 * i], wi = w[2 * i + 1], sr = s[2 * i], si = sign * s[2 * i + 1];
+    w[2 * i] = wr * sr - wi * si;
+    w[2 * i + 1] = wr * si + wi * sr;
   }
   fft::Fftw<T>::c2r(plan_backward_, w);
 #pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (D * H * W > (1 << 16))

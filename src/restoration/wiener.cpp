@@ -205,11 +205,16 @@ void run(ConstTensorView image, ConstTensorView psf, double balance, TensorView 
         } else {
           ch = reinterpret_cast<const std::complex<T>*>(hs.as<T>()) + row;
         }
+        // x * conj(h) * scale / (|h|^2 + balance d^2) in real arithmetic: std::complex's
+        // operator* checks for NaN/inf and does not vectorize.
+        T* x = reinterpret_cast<T*>(cx + row);
+        const T* hp = reinterpret_cast<const T*>(ch);
         for (std::int64_t c = 0; c < lc; ++c) {
-          const std::int64_t i = row + c;
-          const std::complex<T> hv = ch[c];
-          const T d2 = cd ? cd[i].real() * cd[i].real() : lap.squared(a, b, c);
-          cx[i] = cx[i] * (std::conj(hv) / (std::norm(hv) + bal * d2)) * scale;
+          const T hr = hp[2 * c], hi = hp[2 * c + 1], xr = x[2 * c], xi = x[2 * c + 1];
+          const T d2 = cd ? cd[row + c].real() * cd[row + c].real() : lap.squared(a, b, c);
+          const T s = scale / (hr * hr + hi * hi + bal * d2);
+          x[2 * c] = (xr * hr + xi * hi) * s;
+          x[2 * c + 1] = (xi * hr - xr * hi) * s;
         }
       }
   }
