@@ -308,14 +308,22 @@ void Blur<T>::fft_apply(const T* in, T* out, bool adjoint) {
   }
   T* w = work_->as<T>();
   const std::size_t total = std::size_t(L_[0] * L_[1] * ld_);
-  if (!periodic_) std::memset(w, 0, total * sizeof(T));
+  // Every padded row: the input's row at offset `at`, zeros around it (rows outside: zeros).
   const std::int64_t D = dims_[0], H = dims_[1], W = dims_[2];
   const int threads = get_num_threads();
 #pragma omp parallel for collapse(2) schedule(static) num_threads(threads) if (D * H * W > (1 << 16))
-  for (std::int64_t a = 0; a < D; ++a)
-    for (std::int64_t b = 0; b < H; ++b)
-      std::memcpy(w + ((a + at[0]) * L_[1] + b + at[1]) * ld_ + at[2], in + (a * H + b) * W,
-                  std::size_t(W) * sizeof(T));
+  for (std::int64_t a = 0; a < L_[0]; ++a)
+    for (std::int64_t b = 0; b < L_[1]; ++b) {
+      T* row = w + (a * L_[1] + b) * ld_;
+      const std::int64_t ia = a - at[0], ib = b - at[1];
+      if (ia < 0 || ia >= D || ib < 0 || ib >= H) {
+        std::memset(row, 0, std::size_t(ld_) * sizeof(T));
+        continue;
+      }
+      std::memset(row, 0, std::size_t(at[2]) * sizeof(T));
+      std::memcpy(row + at[2], in + (ia * H + ib) * W, std::size_t(W) * sizeof(T));
+      std::memset(row + at[2] + W, 0, std::size_t(ld_ - at[2] - W) * sizeof(T));
+    }
   fft::Fftw<T>::r2c(plan_forward_, w);
   // w *= spectrum (or its conjugate), in real arithmetic so that it vectorizes.
   const T* s = spectrum_->as<T>();
