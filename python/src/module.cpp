@@ -23,6 +23,7 @@ namespace convkit::python {
 void bind_filters(nb::module_& m);  // filters.cpp
 void bind_nn(nb::module_& m);       // nn.cpp
 void bind_restoration(nb::module_& m);  // restoration.cpp
+void bind_linalg(nb::module_& m);  // linalg.cpp
 
 namespace {
 
@@ -307,6 +308,7 @@ NB_MODULE(_core, m) {
   bind_filters(m);
   bind_nn(m);
   bind_restoration(m);
+  bind_linalg(m);
 
   nb::class_<Plan2d>(m, "Plan2d",
                      "A planned per-channel 2-D correlation (flip=True: convolution) for one image "
