@@ -70,7 +70,13 @@ nb::dict record_dict(const steps::Trace& t, std::int64_t i, std::int64_t j) {
   steps::Record r = steps::record(t, i, j);
   nb::dict d;
   d["out"] = nb::make_tuple(r.i, r.j);
-  d["window"] = nb::make_tuple(nb::cast(r.input_rows), nb::cast(r.input_cols));
+  // The window in input coordinates, padding included (-1 is the row above the image); for a
+  // transposed convolution, in the zero-inserted input's (sample i at i * stride).
+  std::vector<std::int64_t> rows = r.rows, cols = r.cols;
+  for (auto& y : rows) y -= t.grid_row0;
+  for (auto& x : cols) x -= t.grid_col0;
+  d["window"] = nb::make_tuple(nb::cast(rows), nb::cast(cols));
+  d["source"] = nb::make_tuple(nb::cast(r.input_rows), nb::cast(r.input_cols));
   d["grid_window"] = nb::make_tuple(nb::cast(r.rows), nb::cast(r.cols));
   d["values"] = grid_array(r.values, t.k_h, t.k_w);
   d["kernel"] = grid_array(t.applied, t.k_h, t.k_w);

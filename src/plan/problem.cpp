@@ -10,11 +10,19 @@ const char* border_name(Border b) {
   return kNames[static_cast<int>(b)];
 }
 
+namespace {
+// floor(reach / stride) + 1 outputs; a negative reach (the dilated kernel larger than the
+// padded input) has none, whatever the stride (C++'s division would round -1/3 up to 0).
+std::int64_t outputs(std::int64_t reach, std::int64_t stride) {
+  return reach < 0 ? 0 : reach / stride + 1;
+}
+}  // namespace
+
 std::int64_t ConvProblem::out_h() const {
-  return (h + pad_top + pad_bottom - dilation_h * (r - 1) - 1) / stride_h + 1;
+  return outputs(h + pad_top + pad_bottom - dilation_h * (r - 1) - 1, stride_h);
 }
 std::int64_t ConvProblem::out_w() const {
-  return (w + pad_left + pad_right - dilation_w * (s - 1) - 1) / stride_w + 1;
+  return outputs(w + pad_left + pad_right - dilation_w * (s - 1) - 1, stride_w);
 }
 
 void ConvProblem::validate() const {
