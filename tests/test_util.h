@@ -149,8 +149,11 @@ inline ConvProblem random_filter_problem(Rng& rng, std::int64_t max_size, std::i
   p.pad_top = rng.uniform(0, eh), p.pad_left = rng.uniform(0, ew);
   p.pad_bottom = rng.chance(0.7) ? eh - p.pad_top : rng.uniform(0, eh + 3);
   p.pad_right = rng.chance(0.7) ? ew - p.pad_left : rng.uniform(0, ew + 3);
-  if (p.out_h() < 1) p.pad_bottom += 1 - p.out_h();
-  if (p.out_w() < 1) p.pad_right += 1 - p.out_w();
+  // At least one output: pad until the dilated kernel fits (a negative reach has no outputs).
+  const std::int64_t reach_h = p.h + p.pad_top + p.pad_bottom - eh - 1;
+  const std::int64_t reach_w = p.w + p.pad_left + p.pad_right - ew - 1;
+  if (reach_h < 0) p.pad_bottom -= reach_h;
+  if (reach_w < 0) p.pad_right -= reach_w;
   p.border = rng.pick(kBorders);
   p.src_dtype = rng.pick(kImageTypes);
   p.dst_dtype = rng.pick(kImageTypes);
