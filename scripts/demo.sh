@@ -26,4 +26,6 @@ run convolve data/ascent.png data/kernels/motion9.txt out/ascent_motion_full.npy
 run deblur data/ascent.png out/ascent_deblur_rl.png --psf gaussian:1.5 --method rl --iterations 20 --quiet
 echo "== deblurring: synthetic blur + noise on data/ascent.png, restored by convkit deblur"
 .venv/bin/python scripts/deblur_demo.py
+echo "== step by step: the tutorial's pictures and the README's animation, drawn by convkit steps"
+bash scripts/tutorial_figures.sh
 echo "== wrote $(ls out | wc -l) files to out/"

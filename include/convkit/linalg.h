@@ -11,6 +11,7 @@
 /// Everything here is plain loops over the ConvProblem's geometry: these are teaching and
 /// inverse-problem tools, and the fast paths stay in Plan.
 
+#include <array>
 #include <cstdint>
 #include <vector>
 
@@ -73,6 +74,10 @@ nn::Size2 unfold_blocks(std::int64_t h, std::int64_t w, const UnfoldOptions& o);
 /// has that shape and the input's dtype (any strides).
 void unfold(ConstTensorView input, const UnfoldOptions& o, TensorView output);
 Tensor unfold(ConstTensorView input, const UnfoldOptions& o);
+/// The N x C x H x W shape fold makes of `input` (N x (C * kh * kw) x L); throws
+/// convkit::Error naming the parameter unless L is the number of blocks of an h x w image.
+std::array<std::int64_t, 4> fold_shape(ConstTensorView input, std::int64_t h, std::int64_t w,
+                                       const UnfoldOptions& o);
 /// col2im, the adjoint of unfold: input N x (C * kh * kw) x L to N x C x H x W, overlapping
 /// blocks summed, padding dropped. Every element of `output` is written.
 void fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldOptions& o,

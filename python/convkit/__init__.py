@@ -9,8 +9,12 @@ Drop-in namespaces, imported on first use:
 - ``convkit.dask``    -- the ndimage filters over ``dask.array`` (``map_overlap``)
 - ``convkit.restoration`` -- ``skimage.restoration`` deconvolution (Wiener, Richardson-Lucy)
   and MATLAB's deconv* extras
+- ``convkit.linalg``  -- convolution matrices (``scipy.linalg.convolution_matrix``, 2-D and
+  MATLAB's ``convmtx2``), ``ConvolutionOperator`` with an exact adjoint, im2col/col2im
 
-and a native layer: :func:`conv2d` for one call, :func:`plan` for a reusable, explainable plan.
+and a native layer: :func:`conv2d` for one call, :func:`plan` for a reusable, explainable plan;
+:func:`integral_image` and :func:`integrate` are ``skimage.transform``'s summed-area tables;
+:func:`steps` shows one convolution step by step, with the numbers convkit computes.
 
 >>> import numpy as np, convkit
 >>> img = np.arange(16, dtype=np.float32).reshape(4, 4)
@@ -37,13 +41,16 @@ import numbers
 
 from . import _core
 from ._core import active_isa, clear_plan_cache, get_num_threads, plan_cache_info
+from ._integral import integral_image, integrate
+from ._steps import Steps, steps
 
 __version__ = _core.version()
 __all__ = ["conv2d", "plan", "Plan", "set_num_threads", "get_num_threads", "active_isa",
-           "plan_cache_info", "clear_plan_cache", "set_plan_cache_capacity",
-           "signal", "ndimage", "cv", "dask", "nn", "restoration"]
+           "plan_cache_info", "clear_plan_cache", "set_plan_cache_capacity", "steps",
+           "integral_image", "integrate",
+           "signal", "ndimage", "cv", "dask", "nn", "restoration", "linalg"]
 
-_SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn", "restoration")
+_SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn", "restoration", "linalg")
 
 # Border names of the native layer (DESIGN.md §5), with the spellings of the other libraries.
 _BORDERS = {

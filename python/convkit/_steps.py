@@ -32,6 +32,18 @@ def _int(v, name):
     return int(v)
 
 
+def _real(v, name):
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name}: expected a number, got {type(v).__name__}")
+    try:
+        v = float(v)
+    except OverflowError:
+        raise ValueError(f"{name}: {v} does not fit a float64") from None
+    if not np.isfinite(v):
+        raise ValueError(f"{name}: must be finite, got {v}")
+    return v
+
+
 def _pair(v, name):
     if isinstance(v, (tuple, list)):
         if len(v) != 2:
@@ -135,6 +147,46 @@ class Steps:
         'contributions'} (targets -1: cropped by padding)."""
         return self._trace.scatter(_int(i, "i"), _int(j, "j"))
 
+    def render(self, target="text", *, max_frames=400, strip=False, delay=60, color=False):
+        """Draws the steps as ``convkit steps`` does: ``target`` is a format ('text',
+        'markdown', 'json', 'svg', 'gif', 'html'; returns the document, bytes for a GIF) or a
+        file path ending in .txt, .md, .json, .svg, .gif or .html (writes it; returns the path).
+
+        One frame per output cell (or per cell given to :func:`steps`); more than
+        ``max_frames`` (default 400; 0 = no limit) raise ValueError. ``strip``: every SVG frame
+        side by side; ``delay``: GIF/HTML frame time in 1/100 s; ``color``: ANSI colours.
+        """
+        import os
+
+        if not isinstance(target, (str, os.PathLike)):
+            raise TypeError(f"target: expected a format name or a path, got "
+                            f"{type(target).__name__}")
+        target = os.fspath(target)
+        names = {"text": "txt", "txt": "txt", "markdown": "md", "md": "md", "json": "json",
+                 "svg": "svg", "gif": "gif", "html": "html", "htm": "html"}
+        ext = names.get(target)
+        path = None
+        if ext is None:
+            path, ext = target, os.path.splitext(target)[1][1:].lower()
+            if names.get(ext) is None:
+                raise ValueError(f"target: {target!r} is neither a format ({', '.join(names)}) "
+                                 f"nor a path ending in one")
+            ext = names[ext]
+        cells = self._cells if self._cells is not None else []
+        doc = self._trace.render(ext, cells, _int(max_frames, "max_frames"), bool(color),
+                                 bool(strip), _int(delay, "delay"))
+        if path is None:
+            return doc
+        tmp = f"{path}.tmp{os.getpid()}"
+        try:  # a temporary file, then a rename: never a half-written document
+            with open(tmp, "wb") as f:
+                f.write(doc if isinstance(doc, bytes) else doc.encode("utf-8"))
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+        return path
+
     out = property(lambda self: self._trace.out)
     grid = property(lambda self: self._trace.grid)
     cells = property(lambda self: self._trace.cells)
@@ -194,13 +246,12 @@ def steps(image, kernel, *, stride=1, padding=0, dilation=1, flip=False, bias=0.
     if border not in _BORDERS:
         raise ValueError(f"border: unknown border {border!r} (expected one of "
                          f"{', '.join(sorted(_BORDERS))})")
-    for name, v in (("bias", bias), ("value", value)):
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
-            raise TypeError(f"{name}: expected a number, got {type(v).__name__}")
-    trace = _core.StepTrace(image, kernel, stride, pads, dilation, _BORDERS[border],
-                            float(value), bool(flip), float(bias), bool(transposed),
-                            output_padding)
+    bias, value = _real(bias, "bias"), _real(value, "value")
+    trace = _core.StepTrace(image, kernel, stride, pads, dilation, _BORDERS[border], value,
+                            bool(flip), bias, bool(transposed), output_padding)
     if cells is not None:
+        if not isinstance(cells, (list, tuple)):
+            raise TypeError(f"cells: expected a list of (i, j) pairs, got {type(cells).__name__}")
         P, Q = trace.out.shape
         try:
             cells = [(_int(i, "cells"), _int(j, "cells")) for i, j in cells]

@@ -1,5 +1,8 @@
 """Drop-in replacements for OpenCV's linear image filters (``cv2``).
 
+Also the integral images ``integral``, ``integral2`` and ``integral3`` (summed-area tables,
+squared and tilted, with OpenCV's depth rules; see ``convkit._cv_integral``).
+
 Replace ``cv2.filter2D(...)`` by ``convkit.cv.filter2D(...)``: same argument order and keywords,
 ``ddepth=-1``, ``anchor``, ``delta``, ``borderType`` (with the same ``BORDER_*`` and ``CV_*``
 integer values), HxW or HxWxC arrays (any strides, no copy), ``dst=`` honoured, and the output
@@ -57,10 +60,12 @@ from ._cv_checked import (
     _float, _gauss_sizes, _gauss_taps, _GaussianBlur, _int, _ktype, _Laplacian, _name, _Scharr,
     _sepFilter2D, _Sobel,
 )
+# summed-area tables: cv2.integral / integral2 / integral3
+from ._cv_integral import integral, integral2, integral3
 
 __all__ = [
     "filter2D", "sepFilter2D", "GaussianBlur", "blur", "boxFilter", "Sobel", "Scharr", "Laplacian",
-    "getGaussianKernel", "getDerivKernels",
+    "getGaussianKernel", "getDerivKernels", "integral", "integral2", "integral3",
     "BORDER_CONSTANT", "BORDER_REPLICATE", "BORDER_REFLECT", "BORDER_WRAP", "BORDER_REFLECT_101",
     "BORDER_REFLECT101", "BORDER_DEFAULT", "BORDER_TRANSPARENT", "BORDER_ISOLATED",
     "CV_8U", "CV_8S", "CV_16U", "CV_16S", "CV_32S", "CV_32F", "CV_64F", "FILTER_SCHARR",

@@ -22,6 +22,9 @@ releases the GIL. Beyond ``torch.nn.functional.conv2d``:
 - ``activation`` fused after the bias (see :func:`conv2d`);
 - ``layout='NHWC'``: input N x H x W x C, output N x P x Q x K (weights stay K x C/groups x R x S).
 
+Also ``unfold`` and ``fold`` (``torch.nn.functional.unfold/fold``: sliding blocks as columns and
+back, so that ``conv2d(x, w) == w.reshape(K, -1) @ unfold(x, ...)`` without groups).
+
 Errors: ValueError for shapes and parameters (the message names the parameter), TypeError for
 dtypes (integer arrays, float32 input with float64 weights) and for arguments of the wrong type.
 """
@@ -32,8 +35,10 @@ import numbers
 import numpy as np
 
 from . import _core
+from ._im2col import col2im, fold, im2col, unfold
 
-__all__ = ["conv2d", "Conv2d", "ACTIVATIONS", "PADDING_MODES", "LAYOUTS"]
+__all__ = ["conv2d", "Conv2d", "unfold", "fold", "im2col", "col2im", "ACTIVATIONS",
+           "PADDING_MODES", "LAYOUTS"]
 
 #: Activation names (``None`` = no activation); see :func:`conv2d`.
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "clamp", "hardtanh", "sigmoid", "tanh", "gelu",

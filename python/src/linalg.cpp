@@ -105,6 +105,7 @@ void bind_linalg(nb::module_& m) {
         p.border = parse_border(border);
         p.flip = flip;
         p.src_dtype = p.dst_dtype = p.filter_dtype = DType::f64;
+        p.validate();  // before out_h(), which divides by the stride
         linalg::SparseMatrix a;
         {
           Unlocked unlocked(double(p.out_h()) * double(p.out_w()) * double(p.r * p.s));
@@ -140,13 +141,7 @@ void bind_linalg(nb::module_& m) {
          Pair stride) {
         const ConstTensorView in = view_of(input, "input");
         const auto o = unfold_options(kernel, dilation, padding, stride);
-        if (in.rank() != 3) detail::fail("input", "must be 3-D (N, C*kh*kw, L), got ", in.geometry().shape_string());
-        if (output_size[0] < 1 || output_size[1] < 1)
-          detail::fail("output_size", "must be >= 1, got (", output_size[0], ", ", output_size[1], ")");
-        if (o.kernel.h < 1 || o.kernel.w < 1 || in.dim(1) % (o.kernel.h * o.kernel.w) != 0)
-          linalg::fold(in, output_size[0], output_size[1], o);  // throws the precise error
-        const std::int64_t shape[4] = {in.dim(0), in.dim(1) / (o.kernel.h * o.kernel.w),
-                                       output_size[0], output_size[1]};
+        const auto shape = linalg::fold_shape(in, output_size[0], output_size[1], o);
         NewArray out = new_array(in.dtype(), shape);
         {
           Unlocked unlocked(double(in.numel()));
@@ -221,6 +216,30 @@ void bind_linalg(nb::module_& m) {
              d["integral"] = w.box ? nb::cast(w.integral) : nb::none();
              return d;
            })
+      .def(
+          "render",
+          [](const steps::Trace& t, const std::string& format,
+             std::vector<std::pair<std::int64_t, std::int64_t>> cells, std::int64_t max_frames,
+             bool color, bool strip, int delay) -> nb::object {
+            steps::RenderOptions o;
+            o.cells = std::move(cells);
+            o.max_frames = max_frames;
+            o.color = color;
+            o.strip = strip;
+            if (delay < 0 || delay > 65535)
+              detail::fail("delay", "must be 0..65535 hundredths of a second, got ", delay);
+            o.gif_delay_cs = delay;
+            const steps::Format f = steps::format_from_path("x." + format);
+            std::string doc;
+            {
+              nb::gil_scoped_release release;
+              doc = steps::render(t, f, o);
+            }
+            if (f == steps::Format::gif) return nb::bytes(doc.data(), doc.size());
+            return nb::str(doc.data(), doc.size());
+          },
+          "format"_a, "cells"_a, "max_frames"_a, "color"_a, "strip"_a, "delay"_a,
+          "The document: format txt, md, json, svg, gif (bytes) or html.")
       .def_prop_ro("out", [](const steps::Trace& t) { return grid_array(t.out, t.out_h, t.out_w); })
       .def_prop_ro("grid",
                    [](const steps::Trace& t) { return grid_array(t.grid, t.grid_h, t.grid_w); })

@@ -26,6 +26,13 @@ SparseMatrix convolution_matrix(const ConvProblem& p, ConstTensorView kernel, Or
     detail::fail("border_value", "a non-zero constant border makes the map affine, not linear");
 
   const std::int64_t P = p.out_h(), Q = p.out_w(), H = p.h, W = p.w;
+  // Refuse before allocating: 2^30 entries is 12 GiB of CSR arrays.
+  constexpr double kMaxEntries = double(1 << 30);
+  const double bound = double(P) * double(Q) * double(std::min(p.r * p.s, H * W));
+  if (bound > kMaxEntries)
+    detail::fail("shape", "the convolution matrix of a ", H, "x", W, " image with a ", p.r, "x",
+                 p.s, " kernel could hold ", bound, " entries (more than 2^30); use an operator "
+                 "(convkit.linalg.ConvolutionOperator) instead");
   std::vector<double> taps(static_cast<std::size_t>(p.r * p.s));
   for (std::int64_t r = 0; r < p.r; ++r)
     for (std::int64_t s = 0; s < p.s; ++s)

@@ -113,6 +113,22 @@ Trace trace(ConstTensorView image, ConstTensorView kernel, const Options& option
   p.r = t.k_h, p.s = t.k_w;
   p.dilation_h = o.dilation_h, p.dilation_w = o.dilation_w;
   p.has_bias = o.bias != 0.0;
+  // A trace holds its grid and output in memory, cell by cell: keep it to what a person (or a
+  // GIF) can look at, and refuse absurd paddings and strides before allocating anything.
+  {
+    constexpr double kMaxCells = double(1 << 26);
+    auto extent = [&](std::int64_t n, std::int64_t s, std::int64_t a, std::int64_t b,
+                      std::int64_t op, std::int64_t reach) {
+      return o.transposed ? double(n - 1) * double(s) + 1 + 2 * double(reach) - double(a) -
+                                double(b) + double(op)
+                          : double(n) + double(a) + double(b);
+    };
+    const double gh = extent(t.in_h, o.stride_h, o.pad_top, o.pad_bottom, o.output_padding_h, reach_h);
+    const double gw = extent(t.in_w, o.stride_w, o.pad_left, o.pad_right, o.output_padding_w, reach_w);
+    if (gh * gw > kMaxCells)
+      detail::fail(o.transposed ? "stride" : "padding", "the ", gh, "x", gw, " grid is over the "
+                   "2^26 cells a step-by-step trace keeps");
+  }
   Axis rows, cols;
   if (!o.transposed) {
     rows = plain_axis(t.in_h, o.pad_top, o.pad_bottom, o.border);
@@ -142,7 +158,6 @@ Trace trace(ConstTensorView image, ConstTensorView kernel, const Options& option
                  o.dilation_w, ") is larger than the ", p.h + p.pad_top + p.pad_bottom, "x",
                  p.w + p.pad_left + p.pad_right, " padded image");
   p.validate();
-
   t.grid_h = rows.size, t.grid_w = cols.size;
   t.grid_row0 = rows.origin, t.grid_col0 = cols.origin;
   t.grid_row_src = rows.src, t.grid_col_src = cols.src;

@@ -43,6 +43,10 @@ const char* cell_name(Cell c) {
 }
 
 std::string operation(const Trace& t) {
+  if (t.options.transposed)  // scattering the kernel = gathering with it rotated 180 degrees
+    return std::string("transposed convolution: zeros inserted, then a correlation with the "
+                       "kernel ") +
+           (t.problem.flip ? "flipped" : "as given (--flip flipped it once more)");
   return t.options.flip ? "convolution: kernel flipped" : "cross-correlation: kernel as given";
 }
 
@@ -50,9 +54,26 @@ std::string cell_label(std::int64_t i, std::int64_t j) {
   return "out[" + std::to_string(i) + "," + std::to_string(j) + "]";
 }
 
-std::string parameters(const Trace& t) {
+std::string grid_kind(const Trace& t) {
+  if (t.options.transposed) return "zeros inserted, padded";
+  return t.grid_h == t.in_h && t.grid_w == t.in_w ? "no padding" : "padded";
+}
+
+std::string parameters(const Trace& t, bool brief) {
   const Options& o = t.options;
   std::ostringstream os;
+  if (brief) {
+    os << "stride " << o.stride_h << "x" << o.stride_w << ", padding " << o.pad_top << ","
+       << o.pad_bottom << "," << o.pad_left << "," << o.pad_right;
+    if (!o.transposed && (o.border != Border::constant || o.border_value != 0))
+      os << " " << border_name(o.border)
+         << (o.border == Border::constant ? " " + number(o.border_value) : std::string());
+    os << ", dilation " << o.dilation_h << "x" << o.dilation_w;
+    if (o.output_padding_h || o.output_padding_w)
+      os << ", output padding " << o.output_padding_h << "x" << o.output_padding_w;
+    if (o.bias != 0) os << ", bias " << number(o.bias);
+    return os.str();
+  }
   if (o.transposed) os << "transposed, ";
   os << "stride " << o.stride_h << "x" << o.stride_w;
   if (o.transposed) os << " (" << o.stride_h - 1 << "x" << o.stride_w - 1 << " zeros inserted)";
@@ -80,7 +101,7 @@ std::vector<Cell> line_kinds(const Trace& t, bool rows) {
   for (std::int64_t a = 0; a < n; ++a) {
     bool inserted = false;
     for (std::int64_t b = 0; b < m; ++b) {
-      const Cell c = rows ? t.cell[std::size_t(a * t.grid_w + b)] : t.cell[std::size_t(b * t.grid_w + a)];
+      const Cell c = t.cell[std::size_t(rows ? a * t.grid_w + b : b * t.grid_w + a)];
       if (c == Cell::image) {
         kinds[std::size_t(a)] = Cell::image;
         break;

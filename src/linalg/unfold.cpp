@@ -135,8 +135,8 @@ Tensor unfold(ConstTensorView input, const UnfoldOptions& o) {
   return out;
 }
 
-void fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldOptions& o,
-          TensorView output) {
+std::array<std::int64_t, 4> fold_shape(ConstTensorView input, std::int64_t h, std::int64_t w,
+                                       const UnfoldOptions& o) {
   check_float(input, "input");
   if (input.rank() != 3)
     detail::fail("input", "must be N x (C * kh * kw) x L, got ", input.geometry().shape_string());
@@ -150,12 +150,18 @@ void fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldOpt
     detail::fail("input", "size of dimension 2 (", input.dim(2), ") must match the number of "
                  "sliding blocks ", L.h, " * ", L.w, " = ", L.h * L.w, " for output_size (", h,
                  ", ", w, ")");
-  const std::array<std::int64_t, 4> want{input.dim(0), input.dim(1) / taps, h, w};
+  return {input.dim(0), input.dim(1) / taps, h, w};
+}
+
+void fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldOptions& o,
+          TensorView output) {
+  const auto want = fold_shape(input, h, w, o);
   if (output.rank() != 4 || output.dim(0) != want[0] || output.dim(1) != want[1] ||
       output.dim(2) != h || output.dim(3) != w || output.dtype() != input.dtype())
     detail::fail("output", "must be ", dtype_name(input.dtype()), " (", want[0], ", ", want[1],
                  ", ", h, ", ", w, "), got ", dtype_name(output.dtype()), " ",
                  output.geometry().shape_string());
+  const nn::Size2 L = unfold_blocks(h, w, o);
   if (input.dtype() == DType::f32)
     fold_typed<float>(input, o, L, output);
   else
@@ -163,13 +169,7 @@ void fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldOpt
 }
 
 Tensor fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldOptions& o) {
-  check_float(input, "input");
-  if (input.rank() != 3)
-    detail::fail("input", "must be N x (C * kh * kw) x L, got ", input.geometry().shape_string());
-  if (h < 1 || w < 1) detail::fail("output_size", "must be >= 1, got (", h, ", ", w, ")");
-  check_options(o);
-  const std::int64_t taps = o.kernel.h * o.kernel.w;
-  Tensor out(input.dtype(), {input.dim(0), input.dim(1) / (taps > 0 ? taps : 1), h, w});
+  Tensor out(input.dtype(), fold_shape(input, h, w, o));
   fold(input, h, w, o, out.view());
   return out;
 }

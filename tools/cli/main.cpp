@@ -5,6 +5,7 @@
 //   convkit correlate IN KERNEL OUT [same options]
 //   convkit filter IN OUT (--kernel "1 2 1; 2 4 2; 1 2 1" | --kernel-file K | --preset NAME) ...
 //   convkit presets
+//   convkit steps IN KERNEL OUT.{txt,md,json,svg,gif,html} [--stride --padding --cell I,J ...]
 //
 // Exit status: 0 success, 1 failure (bad input, I/O), 2 usage error. Every failure prints exactly
 // one line "convkit: error: ..." on stderr, and OUT is either fully written or left as it was.
@@ -32,6 +33,7 @@
 #include "filters_cmd.h"
 #include "io/image.h"
 #include "io/kernel_text.h"
+#include "steps_cmd.h"
 
 namespace {
 
@@ -431,6 +433,7 @@ int main(int argc, char** argv) {
       .usage_error = [](const std::string& message) { throw UsageError(message); }};
   auto filter_commands = convkit::cli::add_filter_commands(app, hooks);
   auto deblur_command = convkit::cli::add_deblur_command(app, hooks);
+  auto steps_command = convkit::cli::add_steps_command(app, hooks);
 
   try {
     app.parse(argc, argv);
@@ -446,6 +449,7 @@ int main(int argc, char** argv) {
     if (presets->parsed()) return run_presets();
     if (auto status = filter_commands->run()) return *status;
     if (auto status = deblur_command->run()) return *status;
+    if (auto status = steps_command->run()) return *status;
     return fail("no command given (see --help)", 2);
   } catch (const UsageError& e) {
     return fail(std::string(e.what()) + " (see --help)", 2);

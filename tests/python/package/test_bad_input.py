@@ -41,7 +41,7 @@ import numpy as np
 import pytest
 
 import convkit
-from convkit import _core, cv, ndimage as ndi, nn, signal
+from convkit import _core, _im2col, cv, ndimage as ndi, nn, signal
 
 try:
     from convkit import dask as ckd
@@ -287,6 +287,32 @@ ROWS = [
         match=_NAMED),
 ]
 
+# convkit.steps: any real 2-D image and kernel (bool, float16, int64 are read as float64);
+# a stride past the image is one output cell, even and (a window's worth of) large values fit
+_STEPS_OK = ["image:boolarray", "image:float16", "image:int64", "kernel:boolarray",
+             "kernel:float16", "kernel:int64"]
+ROWS += [
+    Row("convkit.steps", convkit.steps, dict(image=IMG, kernel=K3),
+        dict(image="array", kernel="array", stride="pair", padding="padding", dilation="pair",
+             bias="value", mode="choice", border="choice", value="value",
+             output_padding="pair", cells="object"),
+        match=_NAMED, ok=_STEPS_OK + ["stride:int", "stride:even", "stride:huge", "mode:None",
+                                      "output_padding:zero", "cells:None"]),
+]
+
+# skimage.transform.integral_image / integrate: any numeric N-D array, as scikit-image takes it
+# (complex ones too); integrate's windows are points of ii.ndim ints
+_II_OK = ["image:complex", "image:0d", "image:1d", "image:5d", "image:empty", "image:boolarray",
+          "image:float16", "image:int64", "image:complex128"]
+ROWS += [
+    Row("convkit.integral_image", convkit.integral_image, dict(image=IMG),
+        dict(image="array", dtype="dtype"), match=_NAMED,
+        ok=_II_OK + ["dtype:booldtype", "dtype:float16", "dtype:complex128"]),
+    Row("convkit.integrate", convkit.integrate, dict(ii=IMG, start=(0, 0), end=(1, 1)),
+        dict(ii="array", start="anchor", end="anchor"), match=_NAMED,
+        ok=["ii:boolarray", "ii:float16", "ii:int64", "ii:complex128", "end:neg"]),
+]
+
 # ---- convkit.signal (scipy.signal) -------------------------------------------------------------
 _S2 = dict(in1="array", in2="array", mode="choice", boundary="choice", fillvalue="value")
 _SN = dict(in1="array", in2="array", mode="choice", method="choice")
@@ -422,6 +448,36 @@ ROWS += [
         dict(dx="int", dy="int", ksize="int", ktype="int")),
 ]
 
+# the integral images (in the child: cv2's tilted table of an image without columns writes out
+# of bounds); an int sdepth <= 0 is the default, as in OpenCV; a 0-d image is 1x1 and an empty
+# one a table of zeros, as cv2's
+def _cv2_integral3(src, *args, **kwargs):
+    # cv2.integral3 of an image with no rows or columns writes past its tilted table and
+    # corrupts the heap (opencv-python-headless 5.0; the crash then hits a later case), so the
+    # peer is not asked about empty images: convkit returns tables of zeros there.
+    if isinstance(src, np.ndarray) and src.size == 0:
+        return None
+    return cv2.integral3(src, *args, **kwargs)
+
+
+_I32 = np.zeros((6, 7), np.int32)
+_F64T = np.zeros((6, 7))
+_INTEGRAL_OK = ["src:0d", "src:1d", "src:empty", "sdepth:neg", "sdepth:zero", "sqdepth:neg",
+                "sqdepth:zero"]
+ROWS += [
+    Row("cv.integral", cv.integral, dict(src=U8),
+        dict(src="array", sum=("out", _I32), sdepth="int"),
+        peer=cv2.integral if cv2 else None, match=_NAMED, ok=_INTEGRAL_OK, isolated=True),
+    Row("cv.integral2", cv.integral2, dict(src=U8),
+        dict(src="array", sum=("out", _I32), sqsum=("out", _F64T), sdepth="int",
+             sqdepth="int"),
+        peer=cv2.integral2 if cv2 else None, match=_NAMED, ok=_INTEGRAL_OK, isolated=True),
+    Row("cv.integral3", cv.integral3, dict(src=U8),
+        dict(src="array", sum=("out", _I32), sqsum=("out", _F64T), tilted=("out", _I32),
+             sdepth="int", sqdepth="int"),
+        peer=_cv2_integral3 if cv2 else None, match=_NAMED, ok=_INTEGRAL_OK, isolated=True),
+]
+
 # ---- convkit.nn (torch.nn.functional.conv2d / torch.nn.Conv2d) ---------------------------------
 _LAYER = nn.Conv2d(2, 4, 3, rng=0)
 
@@ -466,6 +522,33 @@ ROWS += [
     Row("nn.Conv2d.bias=", _set_bias, dict(value=B4), dict(value="array"),
         ok=["value:None", "value:1d"],
         match={"*": "bias"}),
+]
+
+# torch.nn.functional.unfold / fold (float32/float64; float16, complex and bool too, as torch);
+# an empty batch is torch's too; a stride past the input is one block
+_COLS = np.zeros((1, 8, 16), np.float32)  # unfold(X4, 2)
+_UNFOLD = dict(kernel_size="int", dilation="int", padding="padding", stride="int")
+_UNFOLD_OK = ["input:empty", "input:float16", "input:complex128", "input:boolarray",
+              "stride:huge"]
+ROWS += [
+    Row("nn.unfold", nn.unfold, dict(input=X4, kernel_size=2), dict(_UNFOLD, input="array"),
+        ok=_UNFOLD_OK, match={"padding:huge": "too big", "*": "{param}"}),
+    Row("nn.fold", nn.fold, dict(input=_COLS, output_size=(5, 5), kernel_size=2),
+        dict(_UNFOLD, input="array", output_size="shape"),
+        # a huge stride: one block, so L = 16 is refused
+        ok=[o for o in _UNFOLD_OK if o != "stride:huge"], match={"*": "{param}"}),
+]
+# im2col / col2im (MATLAB's), for the re-exports in convkit.nn and convkit.linalg: any numeric
+# dtype; an int block_size is square; blocks larger than the image give no columns, as MATLAB
+_IM2COL_OK = ["*:boolarray", "*:float16", "*:int64", "*:complex128", "block_size:int"]
+ROWS += [
+    Row("nn.im2col", _im2col.im2col, dict(image=IMG, block_size=(2, 2)),
+        dict(image="array", block_size="pair", mode="choice", order="choice"), match=_NAMED,
+        ok=_IM2COL_OK + ["image:empty", "block_size:even", "block_size:huge"]),
+    Row("nn.col2im", _im2col.col2im, dict(columns=np.zeros((1, 20)), block_size=(2, 2),
+                                          image_size=(5, 6)),
+        dict(columns="array", block_size="pair", image_size="shape", mode="choice",
+             order="choice"), match=_NAMED, ok=_IM2COL_OK[:-1] + ["image_size:ndarray"]),
 ]
 
 # ---- convkit._core (the native layer the modules call) ----------------------------------------
@@ -528,6 +611,37 @@ ROWS += [
               dict(image="array", psf="array", balance="value", boundary="choice",
                    out=_ND_OUT)),
     _core_row("psf_from_spec", dict(spec="disk:2"), dict(spec="choice")),
+    # im2col / col2im (torch.nn.functional.unfold / fold); padding is (top, bottom, left, right)
+    _core_row("unfold", dict(input=X4, kernel=(2, 2), dilation=(1, 1), padding=(0, 0, 0, 0),
+                             stride=(1, 1)),
+              dict(input="array", kernel="pair", dilation="pair", padding="anchor",
+                   stride="pair"),
+              ok=["kernel:even", "dilation:even", "stride:even", "stride:huge", "input:empty"]),
+    _core_row("fold", dict(input=_COLS, output_size=(5, 5), kernel=(2, 2), dilation=(1, 1),
+                           padding=(0, 0, 0, 0), stride=(1, 1)),
+              dict(input="array", output_size="shape", kernel="pair", dilation="pair",
+                   padding="anchor", stride="pair"),
+              ok=["input:empty"]),
+    # step-by-step traces; a stride past the image is one output, any real image is read
+    _core_row("StepTrace", dict(image=IMG, kernel=K3, stride=(1, 1), padding=(1, 1, 1, 1),
+                                dilation=(1, 1), border="constant", value=0.0, flip=False,
+                                bias=0.0, transposed=False, output_padding=(0, 0)),
+              dict(image="array", kernel="array", stride="pair", padding="anchor",
+                   dilation="pair", border="choice", value="value", flip="object",
+                   bias="value", transposed="object", output_padding="pair"),
+              ok=["stride:even", "stride:huge", "output_padding:zero"]),
+    # cv::integral's tables: sdepth / sqdepth are dtype names (None: no squared sum)
+    _core_row("integral", dict(src=U8, sdepth="int32"),
+              dict(src="array", sdepth="dtype", sqdepth="dtype", tilted="object"),
+              ok=["src:empty"]),  # a table of zeros
+    # convkit.linalg's builder: a stride of 4 and a (huge) stride past the image are fine (one
+    # output row/column), as is a dilation of 4 with these pads
+    _core_row("convolution_matrix_2d",
+              dict(kernel=K3, shape=(5, 6), pads=(2, 2, 2, 2), stride=(1, 1), dilation=(1, 1),
+                   border="constant", flip=True, order="C"),
+              dict(kernel="array", shape="shape", pads="anchor", stride="pair",
+                   dilation="pair", border="choice", flip="object", order="choice"),
+              ok=["shape:ndarray", "stride:even", "stride:huge", "dilation:even"]),
     _core_row("filter2d", dict(src=F32, kernel=K3F),
               dict(_C_IMG, kernel="array", ddepth="dtype", anchor="anchor", delta="value",
                    border_value="value", rounding="choice", out=_C_OUT),
@@ -621,7 +735,7 @@ ROWS += [
 
 # Names in __all__ that are constants, not callables (their values are checked elsewhere).
 CONSTANTS = {
-    "convkit": {"signal", "ndimage", "cv", "dask", "nn", "restoration"},  # the submodules: rows of their own
+    "convkit": {"signal", "ndimage", "cv", "dask", "nn", "restoration", "linalg"},  # the submodules: rows of their own
     "cv": {n for n in cv.__all__ if n.isupper()},
     "nn": {"ACTIVATIONS", "PADDING_MODES", "LAYOUTS"},
 }
