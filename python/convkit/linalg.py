@@ -99,12 +99,18 @@ def convolution_matrix(a, n, mode="full"):
         rows, offset = max(m, n), (min(m, n) - 1) // 2
     else:
         rows, offset = max(m, n) - min(m, n) + 1, min(m, n) - 1
-    tap = np.arange(rows)[:, None] - np.arange(n)[None, :] + offset  # which a[...] is A[i, j]
-    inside = (tap >= 0) & (tap < m)
-    zero = np.asarray(0).astype(a.dtype)  # SciPy pads with 0 cast to a's dtype
-    out = np.full(a.shape[:-1] + (rows, n), zero, dtype=a.dtype)
-    out[..., inside] = a[..., tap[inside]]
-    return out
+    # A[i, j] = p[i - j + offset + n - 1] with p = a between n - 1 zeros and enough zeros after
+    # (0 cast to a's dtype, as SciPy pads). With q = p reversed, A[i, j] = q[L - n - offset - i
+    # + j]: a strided view (rows step back, columns forward), copied once row by row.
+    zero = np.asarray(0).astype(a.dtype)  # '0' for a string array, as SciPy's
+    zeros = lambda k: np.full(a.shape[:-1] + (k,), zero, a.dtype)  # noqa: E731
+    q = np.concatenate([zeros(max(0, offset + rows - m)), a[..., ::-1], zeros(n - 1)], axis=-1)
+    L = q.shape[-1]
+    step = q.strides[-1]
+    view = np.lib.stride_tricks.as_strided(
+        q[..., L - n - offset:], shape=a.shape[:-1] + (rows, n),
+        strides=q.strides[:-1] + (-step, step), writeable=False)
+    return view.copy()
 
 
 # ---- argument checks ---------------------------------------------------------------------------

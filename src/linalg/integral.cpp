@@ -1,12 +1,17 @@
 // Integral images (summed-area tables) with cv::integral's layout, depths and summation order.
 // Sums run in the table's own type for floating tables (OpenCV's order: a running row sum added
-// to the row above, so float32 tables round as OpenCV's do) and in 64-bit integers for integer
-// tables (converted once, so an int32 table wraps exactly as OpenCV's).
+// to the row above, so float32 tables round as OpenCV's do) and modulo 2^32 for int32 tables
+// (exactly OpenCV's wrapped values when a true sum exceeds int32).
+#include <omp.h>
+
+#include <algorithm>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "convkit/error.h"
 #include "convkit/linalg.h"
+#include "util/threads.h"
 
 namespace convkit::linalg {
 
@@ -16,53 +21,102 @@ struct Src {
   const void* data;
   DType dtype;
   std::int64_t h, w, c, sy, sx, sc;
-  double at(std::int64_t y, std::int64_t x, std::int64_t ch) const {
-    const std::int64_t off = y * sy + x * sx + ch * sc;
-    switch (dtype) {
-      case DType::u8: return static_cast<const std::uint8_t*>(data)[off];
-      case DType::u16: return static_cast<const std::uint16_t*>(data)[off];
-      case DType::i16: return static_cast<const std::int16_t*>(data)[off];
-      case DType::f32: return static_cast<const float*>(data)[off];
-      default: return static_cast<const double*>(data)[off];
-    }
-  }
 };
 
-// The accumulator of a table type: 64-bit integers for i32 tables, the type itself otherwise.
+// The running-sum type of a table: an i32 table adds in uint32 (wrapping modulo 2^32 exactly as
+// OpenCV's int32 sums do, without signed overflow), floating tables add in their own type.
 template <class T> struct Acc { using type = T; };
-template <> struct Acc<std::int32_t> { using type = std::int64_t; };
+template <> struct Acc<std::int32_t> { using type = std::uint32_t; };
 
-template <class T>
-T stored(typename Acc<T>::type v) {
-  if constexpr (std::is_same_v<T, std::int32_t>)
-    return static_cast<T>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(v)));  // wraps
-  else
-    return static_cast<T>(v);
+// One row of the table for NC interleaved channels c0 .. c0+NC-1 (NC fixed, so the running
+// sums live in registers): a running sum per channel added to the row above, OpenCV's order.
+template <int NC, bool Square, class S, class T>
+void row_lanes(const Src& s, const S* line, std::int64_t c0, const T* above, T* row) {
+  using A = typename Acc<T>::type;
+  const std::int64_t C = s.c;
+  A run[NC] = {};
+  for (int k = 0; k < NC; ++k) row[c0 + k] = T(0);
+  for (std::int64_t x = 0; x < s.w; ++x) {
+    const S* px = line + x * s.sx + c0 * s.sc;
+    const std::int64_t at = (x + 1) * C + c0;
+    for (int k = 0; k < NC; ++k) {
+      const A a = static_cast<A>(px[k * s.sc]);
+      run[k] += Square ? A(a * a) : a;
+      row[at + k] = static_cast<T>(static_cast<A>(above[at + k]) + run[k]);
+    }
+  }
 }
 
-// sum (or sqsum when `square`) of one channel into a (H+1) x (W+1) x C table.
-template <class T>
-void table(const Src& s, bool square, T* out) {
-  using A = typename Acc<T>::type;
+// Rows y0+1 .. y1 of the sum (or sqsum when Square) table, from source rows y0 .. y1-1, on top of
+// the row `above` (the table's row y0, or zeros for a chunk that is fixed up afterwards).
+template <bool Square, class S, class T>
+void table_rows(const Src& s, std::int64_t y0, std::int64_t y1, const T* above, T* out) {
   const std::int64_t W1 = s.w + 1, C = s.c;
-  for (std::int64_t x = 0; x < W1 * C; ++x) out[x] = T(0);
-  std::vector<A> above(static_cast<std::size_t>(W1 * C), A(0));
-  for (std::int64_t y = 0; y < s.h; ++y) {
+  const S* src = static_cast<const S*>(s.data);
+  for (std::int64_t y = y0; y < y1; ++y) {
     T* row = out + (y + 1) * W1 * C;
-    for (std::int64_t ch = 0; ch < C; ++ch) {
-      A run = A(0);
-      row[ch] = T(0);
-      for (std::int64_t x = 0; x < s.w; ++x) {
-        const double v = s.at(y, x, ch);
-        if constexpr (std::is_integral_v<A>)
-          run += static_cast<A>(v) * (square ? static_cast<A>(v) : A(1));
-        else
-          run += square ? static_cast<A>(v) * static_cast<A>(v) : static_cast<A>(v);
-        A& a = above[static_cast<std::size_t>((x + 1) * C + ch)];
-        a = a + run;
-        row[(x + 1) * C + ch] = stored<T>(a);
-      }
+    const S* line = src + y * s.sy;
+    switch (C) {  // the usual channel counts in one pass over the row
+      case 1: row_lanes<1, Square>(s, line, 0, above, row); break;
+      case 2: row_lanes<2, Square>(s, line, 0, above, row); break;
+      case 3: row_lanes<3, Square>(s, line, 0, above, row); break;
+      case 4: row_lanes<4, Square>(s, line, 0, above, row); break;
+      default:
+        for (std::int64_t c0 = 0; c0 < C; ++c0) row_lanes<1, Square>(s, line, c0, above, row);
     }
+    above = row;
+  }
+}
+
+// Whether every partial sum is exact, so chunks of rows may be summed separately and joined
+// (same bits as OpenCV's one sequential pass): int32 tables (modulo 2^32), and float64 tables
+// of 8/16-bit sums or 8-bit squares (below 2^53 for any image that fits in memory).
+template <bool Square, class S, class T>
+constexpr bool order_free() {
+  if constexpr (std::is_same_v<T, std::int32_t>) return true;
+  if constexpr (std::is_same_v<T, double> && std::is_integral_v<S>)
+    return !Square || sizeof(S) == 1;
+  return false;
+}
+
+// The (H+1) x (W+1) x C table. Exact cases run in row chunks on the threads: each chunk sums on
+// top of zeros, then adds the last row of everything above it.
+template <bool Square, class S, class T>
+void table(const Src& s, T* out) {
+  using A = typename Acc<T>::type;
+  const std::int64_t W1 = s.w + 1, C = s.c, row_size = W1 * C;
+  for (std::int64_t x = 0; x < row_size; ++x) out[x] = T(0);
+  const int threads = order_free<Square, S, T>()
+                          ? static_cast<int>(std::min<std::int64_t>(
+                                threads_for(s.h * s.w * C, 1 << 18), s.h))
+                          : 1;
+  if (threads <= 1) return table_rows<Square, S>(s, 0, s.h, out, out);
+  std::vector<std::int64_t> bound(static_cast<std::size_t>(threads + 1));
+  for (int t = 0; t <= threads; ++t) bound[static_cast<std::size_t>(t)] = s.h * t / threads;
+  const std::vector<T> zeros(static_cast<std::size_t>(row_size), T(0));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    table_rows<Square, S>(s, bound[static_cast<std::size_t>(t)],
+                          bound[static_cast<std::size_t>(t + 1)], t == 0 ? out : zeros.data(),
+                          out);
+  }
+  // carry[t]: the true table row at the top of chunk t (chunk t-1's last row plus its carry).
+  std::vector<A> carry(static_cast<std::size_t>(threads * row_size), A(0));
+  for (int t = 1; t < threads; ++t) {
+    const T* last = out + bound[static_cast<std::size_t>(t)] * row_size;
+    A* c = carry.data() + t * row_size;
+    const A* prev = carry.data() + (t - 1) * row_size;
+    for (std::int64_t i = 0; i < row_size; ++i) c[i] = static_cast<A>(last[i]) + prev[i];
+  }
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (std::int64_t y = bound[1] + 1; y <= s.h; ++y) {
+    int t = 1;
+    while (y > bound[static_cast<std::size_t>(t + 1)]) ++t;
+    const A* c = carry.data() + t * row_size;
+    T* row = out + y * row_size;
+    for (std::int64_t i = 0; i < row_size; ++i)
+      row[i] = static_cast<T>(static_cast<A>(row[i]) + c[i]);
   }
 }
 
@@ -70,38 +124,53 @@ void table(const Src& s, bool square, T* out) {
 //   U(Y, X) = sum_{y<Y} P_y(clip(X + Y - 1 - y)),  V(Y, X) = sum_{y<Y} P_y(clip(X - Y + y))
 // and P_y(k) is row y's prefix sum of its first k samples (clip to [0, W]). Both obey one-row
 // recurrences (U(Y, X) = U(Y-1, X+1) + P_{Y-1}(clip(X)), V(Y, X) = V(Y-1, X-1) +
-// P_{Y-1}(clip(X-1))), so the table costs O(H W) for any aspect ratio.
-template <class T>
+// P_{Y-1}(clip(X-1))), so the table costs O(H W) for any aspect ratio. Integers are exact (in
+// int64); floating tables differ from OpenCV's own recurrence by round-off.
+template <class S, class T>
 void tilted_table(const Src& s, T* out) {
-  using A = std::conditional_t<std::is_integral_v<typename Acc<T>::type>, std::int64_t, double>;
+  using A = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+  const S* src = static_cast<const S*>(s.data);
   const std::int64_t W1 = s.w + 1, C = s.c;
-  std::vector<A> prefix(static_cast<std::size_t>(W1)), u(static_cast<std::size_t>(W1 + 1)),
-      v(static_cast<std::size_t>(W1 + 1)), nu(static_cast<std::size_t>(W1 + 1)),
-      nv(static_cast<std::size_t>(W1 + 1));
+  std::vector<A> prefix(static_cast<std::size_t>(W1)), u(static_cast<std::size_t>(W1)),
+      v(static_cast<std::size_t>(W1)), nu(static_cast<std::size_t>(W1)),
+      nv(static_cast<std::size_t>(W1));
   for (std::int64_t ch = 0; ch < C; ++ch) {
     std::fill(u.begin(), u.end(), A(0));
     std::fill(v.begin(), v.end(), A(0));
-    A total = A(0);  // sum of all rows above: U(Y-1, W+1)
+    A total = A(0);  // every row above: U(Y-1, W+1)
     for (std::int64_t x = 0; x < W1; ++x) out[x * C + ch] = T(0);
     for (std::int64_t Y = 1; Y <= s.h; ++Y) {
+      const S* line = src + (Y - 1) * s.sy + ch * s.sc;
       prefix[0] = A(0);
       for (std::int64_t x = 0; x < s.w; ++x)
         prefix[static_cast<std::size_t>(x + 1)] =
-            prefix[static_cast<std::size_t>(x)] + static_cast<A>(s.at(Y - 1, x, ch));
+            prefix[static_cast<std::size_t>(x)] + static_cast<A>(line[x * s.sx]);
       for (std::int64_t X = 0; X < W1; ++X) {
-        const A u_prev = X + 1 < W1 ? u[static_cast<std::size_t>(X + 1)] : total;
-        const A v_prev = X >= 1 ? v[static_cast<std::size_t>(X - 1)] : A(0);
-        nu[static_cast<std::size_t>(X)] = u_prev + prefix[static_cast<std::size_t>(X)];
-        nv[static_cast<std::size_t>(X)] =
-            v_prev + prefix[static_cast<std::size_t>(X >= 1 ? X - 1 : 0)];
-        out[(Y * W1 + X) * C + ch] =
-            stored<T>(static_cast<typename Acc<T>::type>(nu[static_cast<std::size_t>(X)] -
-                                                         nv[static_cast<std::size_t>(X)]));
+        const std::size_t i = static_cast<std::size_t>(X);
+        nu[i] = (X + 1 < W1 ? u[i + 1] : total) + prefix[i];
+        nv[i] = (X >= 1 ? v[i - 1] : A(0)) + prefix[X >= 1 ? i - 1 : 0];
+        const A t = nu[i] - nv[i];
+        if constexpr (std::is_integral_v<T>)  // an int32 table wraps as OpenCV's
+          out[(Y * W1 + X) * C + ch] =
+              static_cast<T>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(t)));
+        else
+          out[(Y * W1 + X) * C + ch] = static_cast<T>(t);
       }
       std::swap(u, nu);
       std::swap(v, nv);
       total += prefix[static_cast<std::size_t>(s.w)];
     }
+  }
+}
+
+template <class F>
+void with_source_type(DType t, F&& f) {
+  switch (t) {
+    case DType::u8: return f(std::uint8_t{});
+    case DType::u16: return f(std::uint16_t{});
+    case DType::i16: return f(std::int16_t{});
+    case DType::f32: return f(float{});
+    default: return f(double{});
   }
 }
 
@@ -147,15 +216,20 @@ Integrals integral(ConstTensorView src, const IntegralOptions& o) {
   if (src.rank() == 3) shape.push_back(s.c);
   Integrals r;
   r.sum = Tensor(o.sum, shape);
-  with_table_type(o.sum, [&](auto t) { table(s, false, r.sum.data_as<decltype(t)>()); });
-  if (o.with_sqsum) {
-    r.sqsum = Tensor(o.sqsum, shape);
-    with_table_type(o.sqsum, [&](auto t) { table(s, true, r.sqsum.data_as<decltype(t)>()); });
-  }
-  if (o.with_tilted) {
-    r.tilted = Tensor(o.sum, shape);
-    with_table_type(o.sum, [&](auto t) { tilted_table(s, r.tilted.data_as<decltype(t)>()); });
-  }
+  with_source_type(d, [&](auto sv) {
+    using S = decltype(sv);
+    with_table_type(o.sum, [&](auto t) { table<false, S>(s, r.sum.data_as<decltype(t)>()); });
+    if (o.with_sqsum) {
+      r.sqsum = Tensor(o.sqsum, shape);
+      with_table_type(o.sqsum,
+                      [&](auto t) { table<true, S>(s, r.sqsum.data_as<decltype(t)>()); });
+    }
+    if (o.with_tilted) {
+      r.tilted = Tensor(o.sum, shape);
+      with_table_type(o.sum,
+                      [&](auto t) { tilted_table<S>(s, r.tilted.data_as<decltype(t)>()); });
+    }
+  });
   return r;
 }
 

@@ -180,6 +180,39 @@ TEST(LinalgIntegral, TablesAreTheirSums) {
   EXPECT_THROW(linalg::integral(ConstTensorView(u16.data(), DType::u16, {2, 2}), bad), Error);
 }
 
+TEST(LinalgIntegral, ThreadedChunksEqualOnePassAndWrapLikeOpenCV) {
+  Rng rng(15);
+  const std::int64_t H = 613, W = 509, C = 3;
+  std::vector<std::uint8_t> img(static_cast<std::size_t>(H * W * C));
+  for (auto& v : img) v = static_cast<std::uint8_t>(rng.uniform(0, 255));
+  linalg::IntegralOptions o;
+  o.sum = DType::i32, o.with_sqsum = true, o.sqsum = DType::f64;
+  const auto t = linalg::integral(ConstTensorView(img.data(), DType::u8, {H, W, C}), o);
+  std::vector<std::int64_t> above(static_cast<std::size_t>((W + 1) * C), 0), sq(above);
+  for (std::int64_t y = 0; y < H; ++y)
+    for (std::int64_t ch = 0; ch < C; ++ch) {
+      std::int64_t run = 0, run_sq = 0;
+      for (std::int64_t x = 0; x < W; ++x) {
+        const std::int64_t v = img[(y * W + x) * C + ch];
+        run += v, run_sq += v * v;
+        const std::size_t i = static_cast<std::size_t>((x + 1) * C + ch);
+        above[i] += run, sq[i] += run_sq;
+        const std::int64_t at = ((y + 1) * (W + 1) + x + 1) * C + ch;
+        ASSERT_EQ(t.sum.data_as<std::int32_t>()[at], above[i]);
+        ASSERT_EQ(t.sqsum.data_as<double>()[at], double(sq[i]));
+      }
+    }
+  // 255 * 3000 * 3000 exceeds int32: the table keeps the low 32 bits, as OpenCV's does.
+  std::vector<std::uint8_t> white(3000 * 3000, 255);
+  linalg::IntegralOptions w;
+  w.sum = DType::i32;
+  const auto big = linalg::integral(ConstTensorView(white.data(), DType::u8, {3000, 3000}), w);
+  for (std::int64_t Y : {1, 1500, 2999, 3000})
+    for (std::int64_t X : {1, 1777, 3000})
+      ASSERT_EQ(big.sum.data_as<std::int32_t>()[Y * 3001 + X],
+                static_cast<std::int32_t>(static_cast<std::uint32_t>(255 * Y * X)));
+}
+
 steps::Options random_step_options(Rng& rng, bool transposed) {
   steps::Options o;
   o.stride_h = rng.uniform(1, 3), o.stride_w = rng.uniform(1, 3);

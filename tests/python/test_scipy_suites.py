@@ -2,10 +2,11 @@
 
 Each test starts ``python -m pytest -p convkit_in_scipy <installed SciPy test file>`` in a
 subprocess. The plugin (scipy_suites/convkit_in_scipy.py) rebinds the public names of
-scipy.signal and scipy.ndimage to convkit's before SciPy's test modules are imported, so SciPy's
-own assertions judge convkit; it prints a "convkit_in_scipy: N names are convkit's" line at the
-end only if the rebinding still holds, and this harness requires that line (a run that silently
-tested SciPy's functions would be worthless).
+scipy.signal and scipy.ndimage (and scipy.linalg.convolution_matrix) to convkit's before SciPy's
+test modules are imported, so SciPy's own assertions judge convkit; it prints a
+"convkit_in_scipy: N names are convkit's (<names>)" line at the end only if the rebinding still
+holds, and this harness requires that line, naming the functions a suite is about
+(``MUST_REPLACE``; a run that silently tested SciPy's functions would be worthless).
 
 The run is self-contained: rootdir/confcutdir are the installed scipy package, so
 scipy/conftest.py supplies the ``xp`` fixture and markers (NumPy backend only: SCIPY_ARRAY_API
@@ -28,6 +29,7 @@ PLUGIN_DIR = pathlib.Path(__file__).resolve().parent / "scipy_suites"
 SCIPY_DIR = pathlib.Path(scipy.__file__).parent
 SIGNAL_TESTS = "signal/tests/test_signaltools.py"
 NDIMAGE_TESTS = "ndimage/tests/test_filters.py"
+LINALG_TESTS = "linalg/tests/test_special_matrices.py"
 
 INI = """[pytest]
 filterwarnings =
@@ -54,7 +56,14 @@ SUITES = {
     # test_ticket_701, test_orders_gauss, test_valid_origins*, TestThreading. The min/max/rank/
     # median tests left in are cheap and simply run SciPy.
     "ndimage": (NDIMAGE_TESTS, [], "not TestVectorizedFilter"),
+    # test_special_matrices.py's tests of convolution_matrix: the class (error messages, 72
+    # matrices against numpy.convolve) and test_batch's convolution_matrix case (N-D batches).
+    # The rest of the file tests toeplitz, hankel, ... (none of convkit's names).
+    "linalg": (LINALG_TESTS, [
+        "TestConvolutionMatrix", "test_batch[convolution_matrix-args2]"], None),
 }
+# Names the plugin's closing line must list for a suite (the plugin skips a name convkit lacks).
+MUST_REPLACE = {"linalg": ["scipy.linalg.convolution_matrix"]}
 
 
 def run_suite(tmp_path, path, nodes, keyword):
@@ -83,6 +92,9 @@ def test_scipy_suite(suite, tmp_path):
         r"(\d+) (passed|failed|errors?|skipped|deselected|xfailed|xpassed)", "".join(summary[-1:]))}
     print(suite, counts)
     assert "names are convkit's" in out, f"plugin not run or its patches undone\n{out[-3000:]}"
+    replaced = "".join(ln for ln in lines if "names are convkit's" in ln)
+    missing = [n for n in MUST_REPLACE.get(suite, []) if n not in replaced]
+    assert not missing, f"not replaced by convkit's: {missing}\n{replaced}"
     bad = [re.sub(r"^\S*?/scipy/", "", ln.split(" - ")[0].split(" ", 1)[1])
            for ln in lines if ln.startswith(("FAILED ", "ERROR "))]
     causes = collections.Counter(ln[1:].strip() for ln in lines  # the exception lines

@@ -1,15 +1,18 @@
 """scikit-image's own tests of its scipy.ndimage-based filters (gaussian, difference_of_gaussians,
 sobel/prewitt/scharr/farid/roberts/laplace, meijering/sato/frangi/hessian, unsharp_mask,
 correlate_sparse) must pass with convkit.ndimage in scipy.ndimage's place wherever they pass on
-SciPy, and its deconvolution tests (wiener, unsupervised_wiener, richardson_lucy) with
-convkit.restoration in skimage.restoration's place wherever they pass on skimage.
+SciPy, its deconvolution tests (wiener, unsupervised_wiener, richardson_lucy) with
+convkit.restoration in skimage.restoration's place wherever they pass on skimage, and its
+integral-image tests (transform/tests/test_integral.py) with convkit.integral_image /
+convkit.integrate in skimage.transform's place.
 
 The installed skimage test files (scikit-image==0.25.2 from requirements-dev.txt; its wheel ships
 them) run in two pytest subprocesses, once plain and once with skimage_suites/
-convkit_ndimage_plugin.py and convkit_restoration_plugin.py (which also makes test_restoration's
-reference arrays offline, in both runs); the failing node ids of the convkit run must be a subset
-of those of the plain run. Skipped when scikit-image, or its test files, are not installed. About a minute
-(both runs, all files); tests/python/skimage_suites/suites.py prints the same comparison as a table.
+convkit_ndimage_plugin.py, convkit_integral_plugin.py and convkit_restoration_plugin.py (which
+also makes test_restoration's reference arrays offline, in both runs); the failing node ids of
+the convkit run must be a subset of those of the plain run. Skipped when scikit-image, or its
+test files, are not installed. About a minute (both runs, all files);
+tests/python/skimage_suites/suites.py prints the same comparison as a table.
 """
 
 import pytest
@@ -42,6 +45,7 @@ WANTED_CALLS = {
     "ndimage": {"gaussian_filter", "convolve", "correlate"},
     "restoration": {"wiener", "unsupervised_wiener", "richardson_lucy", "uft.ir2tf",
                     "uft.laplacian"},
+    "integral": {"integral_image", "integrate"},
 }
 
 

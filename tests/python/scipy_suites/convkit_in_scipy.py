@@ -5,13 +5,15 @@
 (this folder on sys.path). ``-p`` plugins are imported before pytest imports any test module, so
 the rebinding below is what ``from scipy.signal import convolve`` in a test file gets.
 
-What is replaced: the names in the *public* namespaces ``scipy.signal`` and ``scipy.ndimage`` --
-the ones a user (and the test files) call. SciPy's private modules (``scipy.signal._signaltools``,
-``scipy.ndimage._filters``) are left alone on purpose: SciPy's other functions call through them
-(e.g. ``scipy.ndimage.gaussian_filter`` -> ``_filters.gaussian_filter1d``), and the claim under
-test is "the user's call goes to convkit", not "SciPy works on top of convkit". The two test files
-import nothing that we replace from a private module (test_signaltools.py: ``_filtfilt_gust``,
-``_compute_factors``, ``_group_poles``; test_filters.py: ``_gaussian_kernel1d``); the check in
+What is replaced: the names in the *public* namespaces ``scipy.signal``, ``scipy.ndimage`` and
+``scipy.linalg`` (``convolution_matrix`` only) -- the ones a user (and the test files) call.
+SciPy's private modules (``scipy.signal._signaltools``, ``scipy.ndimage._filters``,
+``scipy.linalg._special_matrices``) are left alone on purpose: SciPy's other functions call
+through them (e.g. ``scipy.ndimage.gaussian_filter`` -> ``_filters.gaussian_filter1d``), and the
+claim under test is "the user's call goes to convkit", not "SciPy works on top of convkit". The
+test files import nothing that we replace from a private module (test_signaltools.py:
+``_filtfilt_gust``, ``_compute_factors``, ``_group_poles``; test_filters.py:
+``_gaussian_kernel1d``; test_special_matrices.py: only ``scipy._lib._array_api``); the check in
 ``pytest_collection_modifyitems`` fails the run should a collected test module still hold one of
 SciPy's replaced functions under any name.
 
@@ -25,10 +27,12 @@ import sys
 import types
 
 import pytest
+import scipy.linalg
 import scipy.ndimage
 import scipy.signal
 from scipy._lib._array_api import xp_capabilities_table
 
+import convkit.linalg
 import convkit.ndimage
 import convkit.signal
 
@@ -38,10 +42,12 @@ NDIMAGE = ("correlate", "convolve", "correlate1d", "convolve1d", "gaussian_filte
            "gaussian_filter1d", "uniform_filter", "uniform_filter1d", "sobel", "prewitt",
            "laplace", "gaussian_laplace", "gaussian_gradient_magnitude", "generic_laplace",
            "generic_gradient_magnitude")
+LINALG = ("convolution_matrix",)
 
 REPLACED = []  # (module, name, scipy's function, convkit's function)
 for _mod, _ck, _names in ((scipy.signal, convkit.signal, SIGNAL),
-                          (scipy.ndimage, convkit.ndimage, NDIMAGE)):
+                          (scipy.ndimage, convkit.ndimage, NDIMAGE),
+                          (scipy.linalg, convkit.linalg, LINALG)):
     for _name in _names:
         if not hasattr(_ck, _name):  # only what convkit has
             continue

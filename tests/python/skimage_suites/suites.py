@@ -1,7 +1,8 @@
-"""Runs scikit-image's own filter and deconvolution tests once plain (SciPy, skimage) and once
-with convkit in their place (convkit_ndimage_plugin: convkit.ndimage for scipy.ndimage;
-convkit_restoration_plugin: convkit.restoration for skimage.restoration's wiener,
-unsupervised_wiener, richardson_lucy and uft), and compares the failing node ids. Both runs load
+"""Runs scikit-image's own filter, deconvolution and integral-image tests once plain (SciPy,
+skimage) and once with convkit in their place (convkit_ndimage_plugin: convkit.ndimage for
+scipy.ndimage; convkit_restoration_plugin: convkit.restoration for skimage.restoration's wiener,
+unsupervised_wiener, richardson_lucy and uft; convkit_integral_plugin: convkit.integral_image and
+convkit.integrate for skimage.transform's), and compares the failing node ids. Both runs load
 convkit_restoration_plugin's offline reference data for test_restoration.py (the plain run with
 CONVKIT_RESTORATION_PATCH=0: no patch).
 
@@ -33,7 +34,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 # sobel/prewitt/scharr/farid/roberts/laplace (edges -> ndi.convolve, convolve), meijering/sato/
 # frangi/hessian (feature.corner.hessian_matrix -> ndi.gaussian_filter with orders),
 # unsharp_mask (gaussian), correlate_sparse (checked against ndi.correlate); and skimage's
-# deconvolution tests (wiener, unsupervised_wiener, richardson_lucy) for convkit.restoration.
+# deconvolution tests (wiener, unsupervised_wiener, richardson_lucy) for convkit.restoration;
+# and skimage.transform's integral_image / integrate tests for convkit's.
 SUITES = {
     "gaussian": "filters/tests/test_gaussian.py",
     "edges": "filters/tests/test_edges.py",
@@ -41,6 +43,7 @@ SUITES = {
     "unsharp_mask": "filters/tests/test_unsharp_mask.py",
     "correlate": "filters/tests/test_correlate.py",
     "restoration": "restoration/tests/test_restoration.py",
+    "integral": "transform/tests/test_integral.py",
 }
 # Tests that would download data (skimage.data fetchers through pooch): none of SUITES does in
 # 0.25.2 (coins, camera, retina, astronaut and binary_blobs are in the wheel; test_restoration's
@@ -52,6 +55,7 @@ DESELECT = []
 PLUGINS = {
     "ndimage": ("convkit_ndimage_plugin", "CONVKIT_NDIMAGE_PATCH_REPORT"),
     "restoration": ("convkit_restoration_plugin", "CONVKIT_RESTORATION_PATCH_REPORT"),
+    "integral": ("convkit_integral_plugin", "CONVKIT_INTEGRAL_PATCH_REPORT"),
 }
 
 FAILING = ("failed", "error")
@@ -88,8 +92,8 @@ def run_session(files, convkit, python=sys.executable, timeout=1800):
         env["CONVKIT_RESTORATION_PATCH"] = "1" if convkit else "0"
         env.pop("PYTEST_ADDOPTS", None)
         cmd = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "outcome_recorder"]
-        if convkit:
-            cmd += ["-p", PLUGINS["ndimage"][0]]
+        if convkit:  # the ndimage one first: it must see skimage unimported
+            cmd += ["-p", PLUGINS["ndimage"][0], "-p", PLUGINS["integral"][0]]
         cmd += ["-p", PLUGINS["restoration"][0]]  # after the ndimage one: it imports skimage
         # No ini file (nothing of this repository's or the user's pytest configuration), node ids
         # relative to site-packages, skimage/conftest.py loaded as in scikit-image's own runs.
