@@ -13,9 +13,7 @@ ceilings (bench/peak, as bench_user.py).
 """
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import cv2
@@ -30,19 +28,8 @@ import convkit.cv as cv
 from convkit import linalg, nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_restoration import median_time  # noqa: E402
 from bench_user import peak_table  # noqa: E402
-
-
-def median_time(fn, repeats, budget_s=10.0):
-    fn()
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-        if sum(times) > budget_s:
-            break
-    return statistics.median(times)
 
 
 def cases(rng, quick):

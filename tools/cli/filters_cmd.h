@@ -29,6 +29,8 @@ struct Hooks {
       check_output;
   /// Writes OUT atomically (temporary file, then rename).
   std::function<void(const std::string& out, ConstTensorView t)> write;
+  /// Writes a text or binary document to OUT atomically, the same way.
+  std::function<void(const std::string& out, const std::string& data)> write_text;
   /// --explain / --verbose output for a finished command.
   std::function<void(const std::string& plan, const std::string& line, double ms)> report;
   /// Throws main.cpp's usage error (exit status 2) with this message.

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -22,6 +23,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <sstream>
@@ -170,8 +173,10 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 }
 
 // Writes next to OUT under a hidden name that keeps the extension (the writer picks the format
-// from it), then renames: readers of OUT never see a partial file, and a failure leaves no file.
-void write_atomically(const std::string& out, ConstTensorView t) {
+// from it), then renames: readers of OUT never see a partial file, and a failure (or Ctrl-C)
+// leaves no file.
+void write_via_temporary(const std::string& out,
+                         const std::function<void(const std::string& temporary)>& write) {
   const fs::path target(out);
   const fs::path temporary =
       target.parent_path() / ("." + target.stem().string() + ".tmp" + std::to_string(::getpid()) +
@@ -181,7 +186,7 @@ void write_atomically(const std::string& out, ConstTensorView t) {
   std::signal(SIGINT, remove_temporary_and_die);
   std::signal(SIGTERM, remove_temporary_and_die);
   try {
-    convkit::io::write_image(tmp, t);
+    write(tmp);
     fs::rename(temporary, target);
   } catch (const convkit::IoError& e) {
     std::error_code ignored;
@@ -195,6 +200,19 @@ void write_atomically(const std::string& out, ConstTensorView t) {
     throw;
   }
   g_temporary[0] = '\0';
+}
+
+void write_atomically(const std::string& out, ConstTensorView t) {
+  write_via_temporary(out, [&](const std::string& tmp) { convkit::io::write_image(tmp, t); });
+}
+
+void write_text_atomically(const std::string& out, const std::string& data) {
+  write_via_temporary(out, [&](const std::string& tmp) {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (f) f.write(data.data(), std::streamsize(data.size()));
+    if (f) f.close();
+    if (!f) throw convkit::IoError("cannot write '" + tmp + "': " + std::strerror(errno));
+  });
 }
 
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
@@ -428,6 +446,7 @@ int main(int argc, char** argv) {
           },
       .check_output = check_output,
       .write = write_atomically,
+      .write_text = write_text_atomically,
       .report = [&](const std::string& plan, const std::string& line,
                     double ms) { report(common, plan, line, ms); },
       .usage_error = [](const std::string& message) { throw UsageError(message); }};

@@ -9,14 +9,9 @@
 // `convkit presets`) or a file. OUT "-" prints the text form (coloured on a terminal).
 #include "steps_cmd.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -97,30 +92,6 @@ Tensor matrix_or_file(const std::string& text, const char* parameter, bool prese
     if (message.rfind(prefix, 0) == 0) message.erase(0, prefix.size());
     throw Error(parameter, message);
   }
-}
-
-// Writes next to OUT under a hidden temporary name, then renames: OUT is either the whole
-// document or untouched, and a failure leaves no temporary behind.
-void write_atomically(const std::string& out, const std::string& data) {
-  const fs::path target(out);
-  const fs::path temporary =
-      target.parent_path() /
-      ("." + target.filename().string() + ".tmp" + std::to_string(::getpid()));
-  auto fail = [&](const std::string& why) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    throw IoError("cannot write '" + out + "': " + why);
-  };
-  {
-    std::ofstream f(temporary, std::ios::binary | std::ios::trunc);
-    if (!f) fail(std::strerror(errno));
-    f.write(data.data(), std::streamsize(data.size()));
-    f.close();
-    if (!f) fail(std::strerror(errno));
-  }
-  std::error_code ec;
-  fs::rename(temporary, target, ec);
-  if (ec) fail(ec.message());
 }
 
 class Impl final : public FilterCommands {
@@ -252,7 +223,7 @@ class Impl final : public FilterCommands {
       std::cout << document << std::flush;
       if (!std::cout) throw IoError("cannot write to standard output");
     } else {
-      write_atomically(o_.out, document);
+      hooks_.write_text(o_.out, document);
     }
     return 0;
   }
