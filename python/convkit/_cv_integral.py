@@ -47,9 +47,9 @@ another array is left alone and a new one returned (as cv2); a read-only one is 
 
 Numbers: the sum and squared-sum tables are OpenCV's bit for bit (measured over random images
 of every accepted depth combination): the same running row sums added to the row above, in the
-table's own type for float tables (so float32 tables round as OpenCV's do) and in 64-bit
-integers for int32 tables, converted once (so they wrap around on overflow exactly as OpenCV's:
-a uint8 image's CV_32S sum past 2**31 - 1, its CV_32S sqsum much sooner). One exception:
+table's own type for float tables (so float32 tables round as OpenCV's do) and modulo 2**32
+for int32 tables (so they wrap around on overflow exactly as OpenCV's: a uint8 image's CV_32S
+sum past 2**31 - 1, its CV_32S sqsum much sooner; ask for CV_64F where that can happen). One exception:
 ``integral`` (the sum alone) of a one-channel float32 image into CV_32F, which OpenCV computes
 with SIMD prefix sums over 8-pixel (AVX2) or 4-pixel (SSE) runs of rows of 8+ pixels -- an order
 that depends on the CPU; there the last bits may differ (by as much as OpenCV's own rounding
