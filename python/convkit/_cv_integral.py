@@ -49,15 +49,13 @@ Numbers: the sum and squared-sum tables are OpenCV's bit for bit (measured over 
 of every accepted depth combination): the same running row sums added to the row above, in the
 table's own type for float tables (so float32 tables round as OpenCV's do) and modulo 2**32
 for int32 tables (so they wrap around on overflow exactly as OpenCV's: a uint8 image's CV_32S
-sum past 2**31 - 1, its CV_32S sqsum much sooner; ask for CV_64F where that can happen). One exception:
-``integral`` (the sum alone) of a one-channel float32 image into CV_32F, which OpenCV computes
-with SIMD prefix sums over 8-pixel (AVX2) or 4-pixel (SSE) runs of rows of 8+ pixels -- an order
-that depends on the CPU; there the last bits may differ (by as much as OpenCV's own rounding
-error: both are float32 running sums). The tilted table is
-OpenCV's for integer images; for float images it is summed in double precision in another
-order than OpenCV's, so its last bits may differ from cv2's (float32 images into CV_32F, float64
-images; it is the same where the double sums are exact, e.g. moderate float32 images into
-CV_64F).
+sum past 2**31 - 1, its CV_32S sqsum much sooner; ask for CV_64F where that can happen). The
+float32 sum alone of a one-channel float32 image, which OpenCV computes with vector prefix sums
+(blocks of 8 lanes on AVX2 CPUs, 4 on SSE-only ones), is summed in that same order, so it is
+OpenCV's bit for bit too. The tilted table is OpenCV's for integer images; for float images it
+is summed in double precision in another order than OpenCV's, so its last bits may differ from
+cv2's (float32 images into CV_32F, float64 images; it is the same where the double sums are
+exact, e.g. moderate float32 images into CV_64F).
 """
 
 import numpy as np

@@ -163,6 +163,45 @@ void tilted_table(const Src& s, T* out) {
   }
 }
 
+// OpenCV sums a one-channel float32 image into a float32 table, when it is asked for that table
+// alone, with vector prefix sums (measured against opencv-python 5.0: every table equal): per
+// row, blocks of 8 samples (AVX2; 4 on SSE-only CPUs), each half of 4 summed by two shifted
+// adds, the upper half then adds the lower half's last sum, both add the running carry, and
+// the row's tail (fewer than a block) runs on sequentially from the carry; the row is then
+// added to the row above. The same operations in the same order give the same float32 bits.
+void float_rows_blocked(const Src& s, float* out, int block) {
+  const float* src = static_cast<const float*>(s.data);
+  const std::int64_t W1 = s.w + 1;
+  for (std::int64_t x = 0; x < W1; ++x) out[x] = 0.0f;
+  std::vector<float> prefix(static_cast<std::size_t>(s.w));
+  auto half = [](const float* v, float* p) {  // two shifted adds over 4 lanes
+    const float a0 = v[0], a1 = v[1] + v[0], a2 = v[2] + v[1], a3 = v[3] + v[2];
+    p[0] = a0, p[1] = a1, p[2] = a2 + a0, p[3] = a3 + a1;
+  };
+  for (std::int64_t y = 0; y < s.h; ++y) {
+    const float* line = src + y * s.sy;
+    float v[8];
+    float carry = 0.0f;
+    std::int64_t x = 0;
+    for (; x + block <= s.w; x += block) {
+      for (int k = 0; k < block; ++k) v[k] = line[(x + k) * s.sx];
+      float* p = prefix.data() + x;
+      half(v, p);
+      if (block == 8) {
+        half(v + 4, p + 4);
+        for (int k = 4; k < 8; ++k) p[k] += p[3];
+      }
+      for (int k = 0; k < block; ++k) p[k] += carry;
+      carry = p[block - 1];
+    }
+    for (; x < s.w; ++x) prefix[static_cast<std::size_t>(x)] = carry += line[x * s.sx];
+    const float* above = out + y * W1;
+    float* row = out + (y + 1) * W1;
+    row[0] = 0.0f;
+    for (std::int64_t i = 0; i < s.w; ++i) row[i + 1] = above[i + 1] + prefix[static_cast<std::size_t>(i)];
+  }
+}
+
 template <class F>
 void with_source_type(DType t, F&& f) {
   switch (t) {
@@ -216,6 +255,10 @@ Integrals integral(ConstTensorView src, const IntegralOptions& o) {
   if (src.rank() == 3) shape.push_back(s.c);
   Integrals r;
   r.sum = Tensor(o.sum, shape);
+  if (d == DType::f32 && o.sum == DType::f32 && s.c == 1 && !o.with_sqsum && !o.with_tilted) {
+    float_rows_blocked(s, r.sum.data_as<float>(), __builtin_cpu_supports("avx2") ? 8 : 4);
+    return r;
+  }
   with_source_type(d, [&](auto sv) {
     using S = decltype(sv);
     with_table_type(o.sum, [&](auto t) { table<false, S>(s, r.sum.data_as<decltype(t)>()); });
