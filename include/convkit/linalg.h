@@ -90,9 +90,12 @@ Tensor fold(ConstTensorView input, std::int64_t h, std::int64_t w, const UnfoldO
 ///   sqsum[Y][X]  = sum_{y<Y, x<X} src[y][x]^2
 ///   tilted[Y][X] = sum_{y<Y, |x-X+1| <= Y-y-1} src[y][x]
 /// Depths (OpenCV's combinations): u8 -> sum i32, f32 or f64; u16, i16 -> f64; f32 -> f32 or
-/// f64; f64 -> f64; sqsum f64 (or f32, and i32 for u8 with an i32 sum). Sums are carried in 64-bit
-/// integers or doubles and converted once per element; an i32 table wraps modulo 2^32 exactly
-/// as OpenCV's does when the true sum exceeds it (ask for f64 to avoid that).
+/// f64; f64 -> f64; sqsum f64 (or f32, and i32 for u8 with an i32 sum). The tables are OpenCV's
+/// bit for bit, float ones included: the same running sums in the same order (the float32 sum
+/// alone of a one-channel float32 image in OpenCV's vector-block order, the tilted table by
+/// its row-buffer recurrence); an i32 table wraps modulo 2^32 as OpenCV's does when the true
+/// sum exceeds it (ask for f64 to avoid that). Exact integer sums run in row chunks on the
+/// threads.
 struct IntegralOptions {
   DType sum = DType::f64;
   DType sqsum = DType::f64;

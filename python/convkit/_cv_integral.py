@@ -52,10 +52,8 @@ for int32 tables (so they wrap around on overflow exactly as OpenCV's: a uint8 i
 sum past 2**31 - 1, its CV_32S sqsum much sooner; ask for CV_64F where that can happen). The
 float32 sum alone of a one-channel float32 image, which OpenCV computes with vector prefix sums
 (blocks of 8 lanes on AVX2 CPUs, 4 on SSE-only ones), is summed in that same order, so it is
-OpenCV's bit for bit too. The tilted table is OpenCV's for integer images; for float images it
-is summed in double precision in another order than OpenCV's, so its last bits may differ from
-cv2's (float32 images into CV_32F, float64 images; it is the same where the double sums are
-exact, e.g. moderate float32 images into CV_64F).
+OpenCV's bit for bit too, and so is the tilted table, summed by OpenCV's recurrence (a row
+buffer of diagonal partial sums) in its order.
 """
 
 import numpy as np

@@ -120,45 +120,55 @@ void table(const Src& s, T* out) {
   }
 }
 
-// The tilted table T(Y, X) = sum_{y<Y, |x-X+1| <= Y-y-1} src[y][x], as U - V where
-//   U(Y, X) = sum_{y<Y} P_y(clip(X + Y - 1 - y)),  V(Y, X) = sum_{y<Y} P_y(clip(X - Y + y))
-// and P_y(k) is row y's prefix sum of its first k samples (clip to [0, W]). Both obey one-row
-// recurrences (U(Y, X) = U(Y-1, X+1) + P_{Y-1}(clip(X)), V(Y, X) = V(Y-1, X-1) +
-// P_{Y-1}(clip(X-1))), so the table costs O(H W) for any aspect ratio. Integers are exact (in
-// int64); floating tables differ from OpenCV's own recurrence by round-off.
+// The tilted table T(Y, X) = sum_{y<Y, |x-X+1| <= Y-y-1} src[y][x], by OpenCV's recurrence
+// (checked bit for bit against cv2 on float images of every depth and channel count):
+// a row buffer `buf` carries, per column, the samples of the two rows that the next row's
+// diagonals add, and each new cell is
+//   T(y+1, x+1) = buf[x] + ((buf[x+1] + v(y, x)) + T(y, x))     (interior columns)
+// with the first and last columns and the first row handled as the edges require. The same
+// operations in the same order give OpenCV's bits in float tables too; int32 tables wrap
+// modulo 2^32 as OpenCV's do.
 template <class S, class T>
 void tilted_table(const Src& s, T* out) {
-  using A = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+  using A = typename Acc<T>::type;
   const S* src = static_cast<const S*>(s.data);
-  const std::int64_t W1 = s.w + 1, C = s.c;
-  std::vector<A> prefix(static_cast<std::size_t>(W1)), u(static_cast<std::size_t>(W1)),
-      v(static_cast<std::size_t>(W1)), nu(static_cast<std::size_t>(W1)),
-      nv(static_cast<std::size_t>(W1));
-  for (std::int64_t ch = 0; ch < C; ++ch) {
-    std::fill(u.begin(), u.end(), A(0));
-    std::fill(v.begin(), v.end(), A(0));
-    A total = A(0);  // every row above: U(Y-1, W+1)
-    for (std::int64_t x = 0; x < W1; ++x) out[x * C + ch] = T(0);
-    for (std::int64_t Y = 1; Y <= s.h; ++Y) {
-      const S* line = src + (Y - 1) * s.sy + ch * s.sc;
-      prefix[0] = A(0);
-      for (std::int64_t x = 0; x < s.w; ++x)
-        prefix[static_cast<std::size_t>(x + 1)] =
-            prefix[static_cast<std::size_t>(x)] + static_cast<A>(line[x * s.sx]);
-      for (std::int64_t X = 0; X < W1; ++X) {
-        const std::size_t i = static_cast<std::size_t>(X);
-        nu[i] = (X + 1 < W1 ? u[i + 1] : total) + prefix[i];
-        nv[i] = (X >= 1 ? v[i - 1] : A(0)) + prefix[X >= 1 ? i - 1 : 0];
-        const A t = nu[i] - nv[i];
-        if constexpr (std::is_integral_v<T>)  // an int32 table wraps as OpenCV's
-          out[(Y * W1 + X) * C + ch] =
-              static_cast<T>(static_cast<std::uint32_t>(static_cast<std::uint64_t>(t)));
-        else
-          out[(Y * W1 + X) * C + ch] = static_cast<T>(t);
+  const std::int64_t W = s.w, W1 = W + 1, C = s.c;
+  std::vector<A> buf(static_cast<std::size_t>(W + 1));
+  auto at = [&](std::int64_t Y, std::int64_t X) -> T& { return out[(Y * W1 + X) * C]; };
+  for (std::int64_t ch = 0; ch < C; ++ch, ++out, ++src) {
+    auto v = [&](std::int64_t y, std::int64_t x) { return static_cast<A>(src[y * s.sy + x * s.sx]); };
+    auto put = [&](std::int64_t Y, std::int64_t X, A value) { at(Y, X) = static_cast<T>(value); };
+    auto get = [&](std::int64_t Y, std::int64_t X) { return static_cast<A>(at(Y, X)); };
+    if (s.h == 0 || W == 0) {  // an empty image: a table of zeros
+      for (std::int64_t Y = 0; Y <= s.h; ++Y)
+        for (std::int64_t X = 0; X < W1; ++X) at(Y, X) = T(0);
+      continue;
+    }
+    for (std::int64_t X = 0; X < W1; ++X) at(0, X) = T(0);
+    at(1, 0) = T(0);
+    for (std::int64_t x = 0; x < W; ++x) {
+      buf[static_cast<std::size_t>(x)] = v(0, x);
+      put(1, x + 1, v(0, x));
+    }
+    buf[static_cast<std::size_t>(W)] = A(0);
+    for (std::int64_t y = 1; y < s.h; ++y) {
+      A t0 = v(y, 0);
+      put(y + 1, 0, get(y, 1));
+      put(y + 1, 1, (get(y, 1) + t0) + buf[1]);
+      std::int64_t x = 1;
+      for (; x < W - 1; ++x) {
+        A t1 = buf[static_cast<std::size_t>(x)];
+        buf[static_cast<std::size_t>(x - 1)] = t1 + t0;
+        t0 = v(y, x);
+        put(y + 1, x + 1, t1 + ((buf[static_cast<std::size_t>(x + 1)] + t0) + get(y, x)));
       }
-      std::swap(u, nu);
-      std::swap(v, nv);
-      total += prefix[static_cast<std::size_t>(s.w)];
+      if (W > 1) {
+        const A t1 = buf[static_cast<std::size_t>(x)];
+        buf[static_cast<std::size_t>(x - 1)] = t1 + t0;
+        t0 = v(y, x);
+        put(y + 1, x + 1, (t0 + t1) + get(y, x));
+        buf[static_cast<std::size_t>(x)] = t0;
+      }
     }
   }
 }
