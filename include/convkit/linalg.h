@@ -108,5 +108,11 @@ struct Integrals {
 /// The default sum depth for a source dtype (cv::integral's sdepth = -1): u8 -> i32, else f64.
 DType integral_default_depth(DType src);
 Integrals integral(ConstTensorView src, const IntegralOptions& o);
+/// The tables' shape for `src`: (H+1, W+1) or (H+1, W+1, C).
+std::vector<std::int64_t> integral_shape(ConstTensorView src);
+/// The same into tables you own (contiguous, of that shape; sqsum / tilted ignored unless
+/// asked for), e.g. arrays a Python front end allocates.
+void integral(ConstTensorView src, const IntegralOptions& o, TensorView sum, TensorView sqsum,
+              TensorView tilted);
 
 }  // namespace convkit::linalg

@@ -171,15 +171,19 @@ void bind_linalg(nb::module_& m) {
         o.with_sqsum = sqdepth.has_value();
         if (sqdepth) o.sqsum = parse_dtype(*sqdepth, "sqdepth");
         o.with_tilted = tilted;
-        linalg::Integrals r;
+        // NumPy allocates the tables (its allocator asks for huge pages: a fresh 50 MB table
+        // faults in several times faster than from malloc).
+        const std::vector<std::int64_t> shape = linalg::integral_shape(s);
+        NewArray sum = new_array(o.sum, shape);
+        std::optional<NewArray> sq, ti;
+        if (o.with_sqsum) sq = new_array(o.sqsum, shape);
+        if (tilted) ti = new_array(o.sum, shape);
         {
           Unlocked unlocked(double(s.numel()) * 4);
-          r = linalg::integral(s, o);
+          linalg::integral(s, o, sum.view, sq ? sq->view : TensorView(),
+                           ti ? ti->view : TensorView());
         }
-        nb::object sum = to_numpy(std::move(r.sum));
-        nb::object sq = o.with_sqsum ? to_numpy(std::move(r.sqsum)) : nb::none();
-        nb::object ti = tilted ? to_numpy(std::move(r.tilted)) : nb::none();
-        return nb::make_tuple(sum, sq, ti);
+        return nb::make_tuple(sum.array, sq ? sq->array : nb::none(), ti ? ti->array : nb::none());
       },
       "src"_a, "sdepth"_a, "sqdepth"_a = nb::none(), "tilted"_a = false,
       "cv::integral's tables (sum, sqsum or None, tilted or None).");

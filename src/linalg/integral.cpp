@@ -79,16 +79,16 @@ constexpr bool order_free() {
   return false;
 }
 
-// The (H+1) x (W+1) x C table. Exact cases run in row chunks on the threads: each chunk sums on
-// top of zeros, then adds the last row of everything above it.
+// The (H+1) x (W+1) x C table. Exact cases run in row chunks on up to `max_threads` threads:
+// each chunk sums on top of zeros, then adds the last row of everything above it.
 template <bool Square, class S, class T>
-void table(const Src& s, T* out) {
+void table(const Src& s, T* out, int max_threads) {
   using A = typename Acc<T>::type;
   const std::int64_t W1 = s.w + 1, C = s.c, row_size = W1 * C;
   for (std::int64_t x = 0; x < row_size; ++x) out[x] = T(0);
   const int threads = order_free<Square, S, T>()
                           ? static_cast<int>(std::min<std::int64_t>(
-                                threads_for(s.h * s.w * C, 1 << 18), s.h))
+                                {threads_for(s.h * s.w * C, 1 << 18), s.h, max_threads}))
                           : 1;
   if (threads <= 1) return table_rows<Square, S>(s, 0, s.h, out, out);
   std::vector<std::int64_t> bound(static_cast<std::size_t>(threads + 1));
@@ -128,47 +128,71 @@ void table(const Src& s, T* out) {
 // with the first and last columns and the first row handled as the edges require. The same
 // operations in the same order give OpenCV's bits in float tables too; int32 tables wrap
 // modulo 2^32 as OpenCV's do.
+// Channels c0 .. c0+NC-1 of the tilted table (NC fixed: the carries live in registers; the
+// restrict pointers tell the compiler the table, the buffer and the source do not overlap).
+template <int NC, class S, class T>
+void tilted_lanes(const Src& s, std::int64_t c0, T* __restrict out,
+                  typename Acc<T>::type* __restrict buf) {
+  using A = typename Acc<T>::type;
+  const S* __restrict src = static_cast<const S*>(s.data) + c0 * s.sc;
+  const std::int64_t W = s.w, C = s.c, RW = (W + 1) * C;
+  out += c0;
+  auto v = [&](std::int64_t y, std::int64_t x, int k) {
+    return static_cast<A>(src[y * s.sy + x * s.sx + k * s.sc]);
+  };
+  T* row = out + RW;  // table row 1: the first source row itself
+  for (int k = 0; k < NC; ++k) row[k] = T(0);
+  for (std::int64_t x = 0; x < W; ++x)
+    for (int k = 0; k < NC; ++k) {
+      buf[x * NC + k] = v(0, x, k);
+      row[(x + 1) * C + k] = static_cast<T>(v(0, x, k));
+    }
+  for (int k = 0; k < NC; ++k) buf[W * NC + k] = A(0);
+  for (std::int64_t y = 1; y < s.h; ++y) {
+    const T* up = out + y * RW;  // table row y
+    row = out + (y + 1) * RW;
+    A t0[NC];
+    for (int k = 0; k < NC; ++k) {
+      t0[k] = v(y, 0, k);
+      row[k] = up[C + k];
+      row[C + k] = static_cast<T>((static_cast<A>(up[C + k]) + t0[k]) + buf[NC + k]);
+    }
+    std::int64_t x = 1;
+    for (; x < W - 1; ++x)
+      for (int k = 0; k < NC; ++k) {
+        const A t1 = buf[x * NC + k];
+        buf[(x - 1) * NC + k] = t1 + t0[k];
+        t0[k] = v(y, x, k);
+        row[(x + 1) * C + k] =
+            static_cast<T>(t1 + ((buf[(x + 1) * NC + k] + t0[k]) + static_cast<A>(up[x * C + k])));
+      }
+    if (W > 1)
+      for (int k = 0; k < NC; ++k) {
+        const A t1 = buf[x * NC + k];
+        buf[(x - 1) * NC + k] = t1 + t0[k];
+        t0[k] = v(y, x, k);
+        row[(x + 1) * C + k] = static_cast<T>((t0[k] + t1) + static_cast<A>(up[x * C + k]));
+        buf[x * NC + k] = t0[k];
+      }
+  }
+}
+
 template <class S, class T>
 void tilted_table(const Src& s, T* out) {
   using A = typename Acc<T>::type;
-  const S* src = static_cast<const S*>(s.data);
-  const std::int64_t W = s.w, W1 = W + 1, C = s.c;
-  std::vector<A> buf(static_cast<std::size_t>(W + 1));
-  auto at = [&](std::int64_t Y, std::int64_t X) -> T& { return out[(Y * W1 + X) * C]; };
-  for (std::int64_t ch = 0; ch < C; ++ch, ++out, ++src) {
-    auto v = [&](std::int64_t y, std::int64_t x) { return static_cast<A>(src[y * s.sy + x * s.sx]); };
-    auto put = [&](std::int64_t Y, std::int64_t X, A value) { at(Y, X) = static_cast<T>(value); };
-    auto get = [&](std::int64_t Y, std::int64_t X) { return static_cast<A>(at(Y, X)); };
-    if (s.h == 0 || W == 0) {  // an empty image: a table of zeros
-      for (std::int64_t Y = 0; Y <= s.h; ++Y)
-        for (std::int64_t X = 0; X < W1; ++X) at(Y, X) = T(0);
-      continue;
-    }
-    for (std::int64_t X = 0; X < W1; ++X) at(0, X) = T(0);
-    at(1, 0) = T(0);
-    for (std::int64_t x = 0; x < W; ++x) {
-      buf[static_cast<std::size_t>(x)] = v(0, x);
-      put(1, x + 1, v(0, x));
-    }
-    buf[static_cast<std::size_t>(W)] = A(0);
-    for (std::int64_t y = 1; y < s.h; ++y) {
-      A t0 = v(y, 0);
-      put(y + 1, 0, get(y, 1));
-      put(y + 1, 1, (get(y, 1) + t0) + buf[1]);
-      std::int64_t x = 1;
-      for (; x < W - 1; ++x) {
-        A t1 = buf[static_cast<std::size_t>(x)];
-        buf[static_cast<std::size_t>(x - 1)] = t1 + t0;
-        t0 = v(y, x);
-        put(y + 1, x + 1, t1 + ((buf[static_cast<std::size_t>(x + 1)] + t0) + get(y, x)));
-      }
-      if (W > 1) {
-        const A t1 = buf[static_cast<std::size_t>(x)];
-        buf[static_cast<std::size_t>(x - 1)] = t1 + t0;
-        t0 = v(y, x);
-        put(y + 1, x + 1, (t0 + t1) + get(y, x));
-        buf[static_cast<std::size_t>(x)] = t0;
-      }
+  const std::int64_t W1 = s.w + 1, C = s.c;
+  if (s.h == 0 || s.w == 0) {  // an empty image: a table of zeros
+    for (std::int64_t i = 0; i < (s.h + 1) * W1 * C; ++i) out[i] = T(0);
+    return;
+  }
+  for (std::int64_t i = 0; i < W1 * C; ++i) out[i] = T(0);
+  std::vector<A> buf(static_cast<std::size_t>(W1 * std::min<std::int64_t>(C, 4)));
+  for (std::int64_t c0 = 0; c0 < C; c0 += 4) {  // up to 4 channels side by side per pass
+    switch (std::min<std::int64_t>(4, C - c0)) {
+      case 1: tilted_lanes<1, S>(s, c0, out, buf.data()); break;
+      case 2: tilted_lanes<2, S>(s, c0, out, buf.data()); break;
+      case 3: tilted_lanes<3, S>(s, c0, out, buf.data()); break;
+      default: tilted_lanes<4, S>(s, c0, out, buf.data()); break;
     }
   }
 }
@@ -248,7 +272,9 @@ bool supported(DType src, DType sum, DType sq, bool with_sq) {
 
 DType integral_default_depth(DType src) { return src == DType::u8 ? DType::i32 : DType::f64; }
 
-Integrals integral(ConstTensorView src, const IntegralOptions& o) {
+namespace {
+
+Src source_of(ConstTensorView src, const IntegralOptions& o) {
   if (src.rank() != 2 && src.rank() != 3)
     detail::fail("src", "must be H x W or H x W x C, got ", src.geometry().shape_string());
   const DType d = src.dtype();
@@ -261,28 +287,79 @@ Integrals integral(ConstTensorView src, const IntegralOptions& o) {
   Src s{src.data(), d, src.dim(0), src.dim(1), src.rank() == 3 ? src.dim(2) : 1,
         src.stride(0), src.stride(1), src.rank() == 3 ? src.stride(2) : 0};
   if (s.c < 1) detail::fail("src", "has no channels");
-  std::vector<std::int64_t> shape{s.h + 1, s.w + 1};
-  if (src.rank() == 3) shape.push_back(s.c);
-  Integrals r;
-  r.sum = Tensor(o.sum, shape);
-  if (d == DType::f32 && o.sum == DType::f32 && s.c == 1 && !o.with_sqsum && !o.with_tilted) {
-    float_rows_blocked(s, r.sum.data_as<float>(), __builtin_cpu_supports("avx2") ? 8 : 4);
-    return r;
-  }
-  with_source_type(d, [&](auto sv) {
+  return s;
+}
+
+void check_table(const TensorView& t, const char* name, DType dtype,
+                 const std::vector<std::int64_t>& shape) {
+  bool ok = t.dtype() == dtype && t.rank() == int(shape.size()) && t.is_contiguous();
+  for (int i = 0; ok && i < t.rank(); ++i) ok = t.dim(i) == shape[static_cast<std::size_t>(i)];
+  if (!ok)
+    detail::fail(name, "must be a contiguous ", dtype_name(dtype), " ",
+                 Geometry::contiguous(shape).shape_string(), " table, got ",
+                 dtype_name(t.dtype()), " ", t.geometry().shape_string());
+}
+
+}  // namespace
+
+std::vector<std::int64_t> integral_shape(ConstTensorView src) {
+  if (src.rank() != 2 && src.rank() != 3)
+    detail::fail("src", "must be H x W or H x W x C, got ", src.geometry().shape_string());
+  std::vector<std::int64_t> shape{src.dim(0) + 1, src.dim(1) + 1};
+  if (src.rank() == 3) shape.push_back(src.dim(2));
+  return shape;
+}
+
+void integral(ConstTensorView src, const IntegralOptions& o, TensorView sum, TensorView sqsum,
+              TensorView tilted) {
+  const Src s = source_of(src, o);
+  const std::vector<std::int64_t> shape = integral_shape(src);
+  check_table(sum, "sum", o.sum, shape);
+  if (o.with_sqsum) check_table(sqsum, "sqsum", o.sqsum, shape);
+  if (o.with_tilted) check_table(tilted, "tilted", o.sum, shape);
+  if (s.dtype == DType::f32 && o.sum == DType::f32 && s.c == 1 && !o.with_sqsum &&
+      !o.with_tilted)
+    return float_rows_blocked(s, sum.data_as<float>(), __builtin_cpu_supports("avx2") ? 8 : 4);
+  // With a tilted table, it (the longest) and the other tables are two tasks for two threads;
+  // otherwise each table in turn takes the threads itself where its sums are exact (table()).
+  const bool split = o.with_tilted && threads_for(s.h * s.w * s.c * 3, 1 << 18) > 1;
+  with_source_type(s.dtype, [&](auto sv) {
     using S = decltype(sv);
-    with_table_type(o.sum, [&](auto t) { table<false, S>(s, r.sum.data_as<decltype(t)>()); });
-    if (o.with_sqsum) {
-      r.sqsum = Tensor(o.sqsum, shape);
-      with_table_type(o.sqsum,
-                      [&](auto t) { table<true, S>(s, r.sqsum.data_as<decltype(t)>()); });
-    }
-    if (o.with_tilted) {
-      r.tilted = Tensor(o.sum, shape);
+    auto sums = [&](int threads) {
       with_table_type(o.sum,
-                      [&](auto t) { tilted_table<S>(s, r.tilted.data_as<decltype(t)>()); });
+                      [&](auto t) { table<false, S>(s, sum.data_as<decltype(t)>(), threads); });
+      if (o.with_sqsum)
+        with_table_type(o.sqsum,
+                        [&](auto t) { table<true, S>(s, sqsum.data_as<decltype(t)>(), threads); });
+    };
+    auto tilt = [&] {
+      if (o.with_tilted)
+        with_table_type(o.sum, [&](auto t) { tilted_table<S>(s, tilted.data_as<decltype(t)>()); });
+    };
+    if (!split) {
+      sums(get_num_threads());
+      tilt();
+      return;
+    }
+#pragma omp parallel sections num_threads(2)
+    {
+#pragma omp section
+      tilt();
+#pragma omp section
+      sums(1);
     }
   });
+}
+
+Integrals integral(ConstTensorView src, const IntegralOptions& o) {
+  source_of(src, o);  // the checks, before allocating
+  const std::vector<std::int64_t> shape = integral_shape(src);
+  Integrals r;
+  r.sum = Tensor(o.sum, shape);
+  if (o.with_sqsum) r.sqsum = Tensor(o.sqsum, shape);
+  if (o.with_tilted) r.tilted = Tensor(o.sum, shape);
+  integral(src, o, r.sum.view(), o.with_sqsum ? r.sqsum.view() : TensorView(),
+           o.with_tilted ? r.tilted.view() : TensorView());
   return r;
 }
 

@@ -202,6 +202,12 @@ TEST(LinalgIntegral, ThreadedChunksEqualOnePassAndWrapLikeOpenCV) {
         ASSERT_EQ(t.sqsum.data_as<double>()[at], double(sq[i]));
       }
     }
+  // The sum alone takes the threads itself (row chunks): the same table.
+  linalg::IntegralOptions alone;
+  alone.sum = DType::i32;
+  const auto t1 = linalg::integral(ConstTensorView(img.data(), DType::u8, {H, W, C}), alone);
+  for (std::int64_t i = 0; i < t1.sum.numel(); ++i)
+    ASSERT_EQ(t1.sum.data_as<std::int32_t>()[i], t.sum.data_as<std::int32_t>()[i]);
   // 255 * 3000 * 3000 exceeds int32: the table keeps the low 32 bits, as OpenCV's does.
   std::vector<std::uint8_t> white(3000 * 3000, 255);
   linalg::IntegralOptions w;
