@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(g++ cmake ninja-build pkg-config libhwy-dev libgtest-dev libpng-dev libcli11-dev
-          libfftw3-dev
+          libfftw3-dev libjpeg62-turbo-dev libtiff-dev libwebp-dev
           python3-venv)
 missing=()
 for p in "${PACKAGES[@]}"; do

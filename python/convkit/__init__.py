@@ -14,7 +14,8 @@ Drop-in namespaces, imported on first use:
 
 and a native layer: :func:`conv2d` for one call, :func:`plan` for a reusable, explainable plan;
 :func:`integral_image` and :func:`integrate` are ``skimage.transform``'s summed-area tables;
-:func:`steps` shows one convolution step by step, with the numbers convkit computes.
+:func:`steps` shows one convolution step by step, with the numbers convkit computes;
+:func:`imread` / :func:`imwrite` read and write NPY, PNG, PNM, JPEG, TIFF and WebP files.
 
 >>> import numpy as np, convkit
 >>> img = np.arange(16, dtype=np.float32).reshape(4, 4)
@@ -42,12 +43,13 @@ import numbers
 from . import _core
 from ._core import active_isa, clear_plan_cache, get_num_threads, plan_cache_info
 from ._integral import integral_image, integrate
+from ._io import imread, imwrite
 from ._steps import Steps, steps
 
 __version__ = _core.version()
 __all__ = ["conv2d", "plan", "Plan", "set_num_threads", "get_num_threads", "active_isa",
            "plan_cache_info", "clear_plan_cache", "set_plan_cache_capacity", "steps",
-           "integral_image", "integrate",
+           "integral_image", "integrate", "imread", "imwrite",
            "signal", "ndimage", "cv", "dask", "nn", "restoration", "linalg"]
 
 _SUBMODULES = ("signal", "ndimage", "cv", "dask", "nn", "restoration", "linalg")

@@ -24,6 +24,7 @@ void bind_filters(nb::module_& m);  // filters.cpp
 void bind_nn(nb::module_& m);       // nn.cpp
 void bind_restoration(nb::module_& m);  // restoration.cpp
 void bind_linalg(nb::module_& m);  // linalg.cpp
+void bind_io(nb::module_& m);      // io.cpp
 
 namespace {
 
@@ -309,6 +310,7 @@ NB_MODULE(_core, m) {
   bind_nn(m);
   bind_restoration(m);
   bind_linalg(m);
+  bind_io(m);
 
   nb::class_<Plan2d>(m, "Plan2d",
                      "A planned per-channel 2-D correlation (flip=True: convolution) for one image "

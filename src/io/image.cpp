@@ -14,7 +14,10 @@
 #include <vector>
 
 #include "convkit/error.h"
+#include "io/jpeg.h"
 #include "io/npy.h"
+#include "io/tiff.h"
+#include "io/webp.h"
 
 namespace convkit::io {
 namespace {
@@ -45,6 +48,9 @@ const char* format_title(FileFormat f) {
     case FileFormat::pgm: return "PGM";
     case FileFormat::ppm: return "PPM";
     case FileFormat::pnm: return "PNM";
+    case FileFormat::jpeg: return "JPEG";
+    case FileFormat::tiff: return "TIFF";
+    case FileFormat::webp: return "WebP";
     default: return "NPY";
   }
 }
@@ -52,7 +58,7 @@ const char* format_title(FileFormat f) {
 std::string unknown_format(const std::string& path) {
   std::string ext = lower_extension(path);
   return "unknown file type " + (ext.empty() ? std::string("(no extension)") : in_quotes(ext)) +
-         " (known: .npy, .png, .pgm, .ppm, .pnm)";
+         " (known: .npy, .png, .pgm, .ppm, .pnm, .jpg, .jpeg, .tif, .tiff, .webp)";
 }
 
 // Images are HxW or HxWxC; returns C (0 when the shape is not an image shape).
@@ -339,6 +345,9 @@ FileFormat format_of(const std::string& path) {
   if (ext == ".pgm") return FileFormat::pgm;
   if (ext == ".ppm") return FileFormat::ppm;
   if (ext == ".pnm") return FileFormat::pnm;
+  if (ext == ".jpg" || ext == ".jpeg") return FileFormat::jpeg;
+  if (ext == ".tif" || ext == ".tiff") return FileFormat::tiff;
+  if (ext == ".webp") return FileFormat::webp;
   return FileFormat::unknown;
 }
 
@@ -363,9 +372,14 @@ std::string storage_problem(const std::string& path, DType dtype,
     return {};
   }
   const std::string title = format_title(format);
-  if (dtype != DType::u8 && dtype != DType::u16)
+  const bool eight_bit = format == FileFormat::jpeg || format == FileFormat::webp;
+  if (format == FileFormat::tiff) {
+    if (is_complex(dtype))
+      return std::string("cannot store ") + dtype_name(dtype) + " in a TIFF (real types only)";
+  } else if (eight_bit ? dtype != DType::u8 : dtype != DType::u8 && dtype != DType::u16) {
     return std::string("cannot store ") + dtype_name(dtype) + " in a " + title +
-           " (u8 or u16 only)";
+           (eight_bit ? " (u8 only)" : " (u8 or u16 only)");
+  }
   const std::int64_t c = channels_of(shape);
   bool channels_ok = false;
   const char* holds = "";
@@ -377,6 +391,15 @@ std::string storage_problem(const std::string& path, DType dtype,
     case FileFormat::pgm:
       channels_ok = c == 1;
       holds = "HxW gray (RGB goes in a .ppm)";
+      break;
+    case FileFormat::jpeg:
+      channels_ok = c == 1 || c == 3;
+      holds = "HxW gray or HxWx3 RGB";
+      break;
+    case FileFormat::tiff:
+    case FileFormat::webp:
+      channels_ok = c >= 1 && c <= 4;
+      holds = "HxW or HxWxC with C = 1..4";
       break;
     case FileFormat::ppm:
       channels_ok = c == 3;
@@ -393,13 +416,26 @@ std::string storage_problem(const std::string& path, DType dtype,
     return "cannot store the empty shape " + shape_text + " in a " + title;
   if (format == FileFormat::png && (shape[0] > 0x7fffffff || shape[1] > 0x7fffffff))
     return "shape " + shape_text + " is too large for a PNG";
+  if (format == FileFormat::jpeg && (shape[0] > 65500 || shape[1] > 65500))
+    return "shape " + shape_text + " is too large for a JPEG (65500 pixels a side at most)";
+  if (format == FileFormat::webp && (shape[0] > 16383 || shape[1] > 16383))
+    return "shape " + shape_text + " is too large for a WebP (16383 pixels a side at most)";
   return {};
 }
 
-Tensor read_image(const std::string& path, const char* parameter) {
+Tensor read_image(const std::string& path, const char* parameter, ImageMeta* meta) {
+  if (meta) *meta = ImageMeta{};
   switch (format_of(path)) {
     case FileFormat::npy: return read_npy(path, parameter);
     case FileFormat::png: return read_png(path, parameter);
+    case FileFormat::jpeg: return read_jpeg(path, parameter);
+    case FileFormat::webp: return read_webp(path, parameter);
+    case FileFormat::tiff: {
+      TiffMeta m;
+      Tensor t = read_tiff(path, &m);
+      if (meta) *meta = {m.has_resolution, m.x_resolution, m.y_resolution, m.unit};
+      return t;
+    }
     case FileFormat::pgm:
     case FileFormat::ppm:
     case FileFormat::pnm: return read_pnm(path, parameter);
@@ -407,7 +443,7 @@ Tensor read_image(const std::string& path, const char* parameter) {
   }
 }
 
-void write_image(const std::string& path, ConstTensorView t) {
+void write_image(const std::string& path, ConstTensorView t, const WriteOptions& options) {
   std::span<const std::int64_t> shape(t.geometry().shape.data(), std::size_t(t.rank()));
   const FileFormat format = format_of(path);
   if (std::string problem = storage_problem(path, t.dtype(), shape); !problem.empty()) {
@@ -417,6 +453,29 @@ void write_image(const std::string& path, ConstTensorView t) {
   switch (format) {
     case FileFormat::npy: return write_npy(path, t);
     case FileFormat::png: return write_png(path, t);
+    case FileFormat::jpeg: {
+      JpegOptions o;
+      if (options.quality >= 0) o.quality = options.quality;
+      o.progressive = options.progressive;
+      return write_jpeg(path, t, o);
+    }
+    case FileFormat::webp: {
+      WebpOptions o;
+      if (options.quality >= 0) o.quality = float(options.quality);
+      o.lossless = options.lossless;
+      return write_webp(path, t, o);
+    }
+    case FileFormat::tiff: {
+      TiffOptions o;
+      if (!options.compression.empty()) o.compression = options.compression;
+      o.predictor = options.predictor;
+      o.tiles = options.tiles;
+      o.planar = options.planar;
+      o.bigtiff = options.bigtiff;
+      o.meta = {options.meta.has_resolution, options.meta.x_resolution,
+                options.meta.y_resolution, options.meta.resolution_unit};
+      return write_tiff(path, t, o);
+    }
     default: return write_pnm(path, t);
   }
 }

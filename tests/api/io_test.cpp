@@ -215,8 +215,8 @@ TEST_F(IoTest, ImageWritersRefuseWhatTheFormatCannotHold) {
   EXPECT_FALSE(fs::exists(path("f.png")));
   EXPECT_THROW(write_image(path("five.png"), Tensor(DType::u8, {2, 2, 5})), Error);
   EXPECT_THROW(write_image(path("rgb.pgm"), Tensor(DType::u8, {2, 2, 3})), Error);
-  EXPECT_THROW(write_image(path("x.jpg"), Tensor(DType::u8, {2, 2})), Error);
-  EXPECT_THROW(read_image(path("x.tif")), Error);
+  EXPECT_THROW(write_image(path("x.bmp"), Tensor(DType::u8, {2, 2})), Error);
+  EXPECT_THROW(read_image(path("x.bmp")), Error);
   EXPECT_NE(storage_problem("a.png", DType::i16, std::vector<std::int64_t>{2, 2}), "");
   EXPECT_EQ(storage_problem("a.npy", DType::i16, std::vector<std::int64_t>{2, 2}), "");
   EXPECT_THROW(write_image(path("missing_dir/a.png"), Tensor(DType::u8, {2, 2})), IoError);

@@ -116,7 +116,7 @@ class Impl final : public FilterCommands {
     const Tensor psf = io::is_known_extension(o_.psf) || o_.psf.find(':') == std::string::npos
                            ? io::read_kernel_file(o_.psf)
                            : restoration::psf_from_spec(o_.psf);
-    Tensor in = io::read_image(o_.in, "input");
+    Tensor in = hooks_.read(o_.in);
     const double scale = unit_scale(in.dtype());
     const bool image_file = io::is_image_extension(o_.in);
     const bool colour = image_file && in.rank() == 3;

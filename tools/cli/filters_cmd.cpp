@@ -314,7 +314,7 @@ class Impl final : public FilterCommands {
               (scipy_only ? "scipy" : "opencv"));
     std::string explanation;
     const PlanOptions plan = hooks_.start(&explanation);
-    Tensor in = io::read_image(o.in, "input");
+    Tensor in = hooks_.read(o.in);
     std::optional<DType> depth;
     if (o.depth != "same") depth = parse_dtype(o.depth, "depth");
     ImageOptions image{Layout::HWC, plan};

@@ -27,6 +27,9 @@ struct Hooks {
   std::function<void(const std::string& out, DType dtype, std::span<const std::int64_t> shape,
                      const char* advice)>
       check_output;
+  /// Reads IN (an image or array file); what it says beyond its samples (TIFF resolution) is
+  /// kept for the output written next.
+  std::function<Tensor(const std::string& in)> read;
   /// Writes OUT atomically (temporary file, then rename).
   std::function<void(const std::string& out, ConstTensorView t)> write;
   /// Writes a text or binary document to OUT atomically, the same way.

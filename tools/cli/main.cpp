@@ -202,8 +202,19 @@ void write_via_temporary(const std::string& out,
   g_temporary[0] = '\0';
 }
 
+// What the input file said beyond its samples (TIFF resolution tags): a filtered copy keeps it.
+convkit::io::ImageMeta g_input_meta;
+
+convkit::Tensor read_input(const std::string& path) {
+  return convkit::io::read_image(path, "input", &g_input_meta);
+}
+
 void write_atomically(const std::string& out, ConstTensorView t) {
-  write_via_temporary(out, [&](const std::string& tmp) { convkit::io::write_image(tmp, t); });
+  convkit::io::WriteOptions options;
+  options.meta = g_input_meta;
+  write_via_temporary(out, [&](const std::string& tmp) {
+    convkit::io::write_image(tmp, t, options);
+  });
 }
 
 void write_text_atomically(const std::string& out, const std::string& data) {
@@ -248,7 +259,7 @@ int run_signal(bool convolve, const SignalOptions& o, const CommonOptions& c) {
   convkit::PlanOptions plan{convkit::parse_algorithm(c.algorithm)};
   if (c.explain) plan.explain = &explanation;
 
-  Tensor in = convkit::io::read_image(o.in, "input");
+  Tensor in = read_input(o.in);
   if (in.rank() != 2) {
     throw convkit::Error("input", "'" + o.in + "' has shape " + in.geometry().shape_string() +
                                       "; convolve/correlate need a 2-D array (for colour "
@@ -313,7 +324,7 @@ int run_filter(const FilterOptions& o, const CommonOptions& c) {
                   : !o.kernel_file.empty() ? convkit::io::read_kernel_file(o.kernel_file)
                                            : convkit::preset_kernel(o.preset);
   if (o.normalize) kernel = normalized(kernel);
-  Tensor in = convkit::io::read_image(o.in, "input");
+  Tensor in = read_input(o.in);
   std::span<const std::int64_t> shape(in.geometry().shape.data(), std::size_t(in.rank()));
   check_output(o.out, depth.value_or(in.dtype()), shape, " or --depth u8");
 
@@ -445,6 +456,7 @@ int main(int argc, char** argv) {
             return plan;
           },
       .check_output = check_output,
+      .read = read_input,
       .write = write_atomically,
       .write_text = write_text_atomically,
       .report = [&](const std::string& plan, const std::string& line,

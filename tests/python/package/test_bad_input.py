@@ -300,6 +300,20 @@ ROWS += [
                                       "output_padding:zero", "cells:None"]),
 ]
 
+# convkit.imread / imwrite (files in a scratch folder; the valid write makes the file read)
+_IO_DIR = tempfile.mkdtemp(prefix="convkit-bad-input-")
+_IO_TIF = os.path.join(_IO_DIR, "valid.tif")
+convkit.imwrite(_IO_TIF, np.zeros((4, 5), np.uint8))
+ROWS += [
+    Row("convkit.imread", convkit.imread, dict(path=_IO_TIF), dict(path="choice"),
+        match={"path:unknown": "unknown file type", "*": "{param}"}),
+    Row("convkit.imwrite", convkit.imwrite, dict(path=_IO_TIF, array=F32),
+        dict(path="choice", array="array", quality="int", compression="choice",
+             predictor="int"),
+        # quality 0 is the lowest, not a mistake; None is each option's default
+        match=_NAMED, ok=["quality:zero", "quality:None", "compression:None", "predictor:None"]),
+]
+
 # skimage.transform.integral_image / integrate: any numeric N-D array, as scikit-image takes it
 # (complex ones too); integrate's windows are points of ii.ndim ints
 _II_OK = ["image:complex", "image:0d", "image:1d", "image:5d", "image:empty", "image:boolarray",
@@ -630,6 +644,14 @@ ROWS += [
                    dilation="pair", border="choice", value="value", flip="object",
                    bias="value", transposed="object", output_padding="pair"),
               ok=["stride:even", "stride:huge", "output_padding:zero"]),
+    # image files: a path (the extension picks the format) and the writer's options
+    _core_row("imread", dict(path=_IO_TIF), dict(path="choice")),
+    # the native writer takes any quality (< 0: the format's default; TIFF ignores it) and
+    # predictor 0 (automatic); convkit.imwrite checks the ranges
+    _core_row("imwrite", dict(path=_IO_TIF, array=F32),
+              dict(path="choice", array="array", quality="int", compression="choice",
+                   predictor="int"),
+              ok=["quality:neg", "quality:zero", "quality:huge", "predictor:zero"]),
     # cv::integral's tables: sdepth / sqdepth are dtype names (None: no squared sum)
     _core_row("integral", dict(src=U8, sdepth="int32"),
               dict(src="array", sdepth="dtype", sqdepth="dtype", tilted="object"),

@@ -1,0 +1,118 @@
+"""convkit.imread / convkit.imwrite: image and array files as NumPy arrays, by extension.
+
+.npy (any convkit dtype), .png (8/16-bit), .pgm/.ppm/.pnm, .jpg/.jpeg (8-bit gray, RGB, CMYK;
+libjpeg-turbo), .tif/.tiff (uint8/16, int16/32, float32/64, 1-4 channels; libtiff) and .webp
+(8-bit RGB/RGBA; libwebp). The samples are the file's own (no gamma, no scaling): the same
+arrays Pillow and tifffile give for the same files.
+
+>>> import numpy as np, convkit, tempfile, os
+>>> path = os.path.join(tempfile.mkdtemp(), "ramp.tif")
+>>> convkit.imwrite(path, np.arange(12, dtype=np.uint16).reshape(3, 4), compression="lzw")
+>>> convkit.imread(path)
+array([[ 0,  1,  2,  3],
+       [ 4,  5,  6,  7],
+       [ 8,  9, 10, 11]], dtype=uint16)
+"""
+
+import numbers
+import os
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["imread", "imwrite"]
+
+_COMPRESSIONS = ("none", "lzw", "deflate", "zlib", "jpeg", "packbits")
+
+
+def _path(path, name="path"):
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name}: expected a str or os.PathLike, got {type(path).__name__}")
+    path = os.fspath(path)
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    return path
+
+
+def _int_in(value, name, lo, hi):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+    if not lo <= value <= hi:
+        raise ValueError(f"{name}: must be {lo}..{hi}, got {value}")
+    return int(value)
+
+
+def imread(path, *, with_resolution=False):
+    """Reads an image or array file into a new NumPy array: HxW for one channel, HxWxC
+    otherwise (CMYK JPEGs are HxWx4 as Pillow gives them), the file's own dtype.
+
+    with_resolution: also return the TIFF resolution tags as (x, y, unit) -- unit 1 none,
+        2 inch, 3 centimetre -- or None: ``array, resolution = imread(p, with_resolution=True)``.
+
+    Raises OSError for a missing, unreadable, truncated or corrupt file (one line naming it) and
+    ValueError for an unknown extension or contents convkit does not take.
+    """
+    array, resolution = _core.imread(_path(path))
+    return (array, resolution) if with_resolution else array
+
+
+def imwrite(path, array, *, quality=None, lossless=False, progressive=False, compression=None,
+            predictor=None, tiles=False, planar=False, bigtiff=None, resolution=None):
+    """Writes ``array`` to ``path`` in the format of its extension, through a temporary file
+    renamed into place: ``path`` is the whole file or untouched, never half-written.
+
+    quality: JPEG 1..100 (default 95), WebP 0..100 (default 90, lossy).
+    lossless: WebP lossless. progressive: progressive JPEG.
+    compression (TIFF): 'none' (default), 'lzw', 'deflate' (= 'zlib'), 'jpeg' (uint8),
+        'packbits'; predictor (TIFF): None (horizontal for lzw/deflate integers, floating point
+        for floats), 1 none, 2 horizontal, 3 floating point; tiles: 256x256 tiles; planar: one
+        plane per channel; bigtiff: None (when the data needs it), True, False;
+        resolution: (x, y, unit) resolution tags.
+
+    ValueError when the format cannot hold the array (e.g. float32 in a PNG: use .tif or .npy)
+    or an option is out of range; OSError when the file cannot be written.
+    """
+    path = _path(path)
+    array = np.asarray(array)
+    q = -1 if quality is None else _int_in(quality, "quality", 0, 100)
+    if compression is None:
+        comp = ""
+    elif not isinstance(compression, str):
+        raise TypeError(f"compression: expected a string, got {type(compression).__name__}")
+    elif compression.lower() not in _COMPRESSIONS:
+        raise ValueError(f"compression: unknown compression {compression!r} (expected one of "
+                         f"{', '.join(_COMPRESSIONS)})")
+    else:
+        comp = {"zlib": "deflate"}.get(compression.lower(), compression.lower())
+    pred = 0 if predictor is None else _int_in(predictor, "predictor", 1, 3)
+    big = -1 if bigtiff is None else int(bool(bigtiff))
+    if resolution is not None:
+        try:
+            x, y, unit = resolution
+            resolution = (float(x), float(y), _int_in(unit, "resolution", 1, 3))
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"resolution: expected (x, y, unit) with unit 1, 2 or 3 ({e})") \
+                from None
+    directory, name = os.path.split(os.path.abspath(path))
+    base, ext = os.path.splitext(name)
+    if not ext:
+        raise ValueError(f"path: {path!r} has no extension; it picks the format (.npy, .png, "
+                         f".pgm, .ppm, .pnm, .jpg, .jpeg, .tif, .tiff, .webp)")
+    tmp = os.path.join(directory, f".{base}.tmp{os.getpid()}{ext}")  # the extension picks
+    try:
+        _core.imwrite(tmp, array, q, bool(lossless), bool(progressive), comp, pred,
+                      bool(tiles), bool(planar), big, resolution)
+        os.replace(tmp, path)
+    except (OSError, ValueError) as e:  # name the user's file, not the temporary one
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        message = str(e).replace(tmp, path)
+        if message.startswith("output: "):  # the format cannot hold the array, or is unknown
+            what = "path" if "unknown file type" in message else "array"
+            message = f"{what}: {message[len('output: '):]}"
+        raise type(e)(message) from None
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise

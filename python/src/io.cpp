@@ -1,0 +1,70 @@
+// Image files for convkit._core: convkit::io's readers and writers (NPY, PNG, PNM, JPEG, TIFF,
+// WebP, chosen by the extension) behind convkit.imread / convkit.imwrite (python/convkit/_io.py
+// checks the keyword options and writes through a temporary file). File errors become OSError.
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "arrays.h"
+#include "io/image.h"
+
+namespace convkit::python {
+
+using namespace nb::literals;
+
+void bind_io(nb::module_& m) {
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const IoError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    }
+  });
+  m.def(
+      "imread",
+      [](const std::string& path) {
+        io::ImageMeta meta;
+        Tensor t;
+        {
+          nb::gil_scoped_release release;
+          t = io::read_image(path, "path", &meta);
+        }
+        nb::object resolution = nb::none();
+        if (meta.has_resolution)
+          resolution = nb::make_tuple(meta.x_resolution, meta.y_resolution, meta.resolution_unit);
+        return nb::make_tuple(to_numpy(std::move(t)), resolution);
+      },
+      "path"_a, "The image or array in `path` and its (x, y, unit) resolution or None.");
+  m.def(
+      "imwrite",
+      [](const std::string& path, const InArray& array, int quality, bool lossless,
+         bool progressive, const std::string& compression, int predictor, bool tiles,
+         bool planar, int bigtiff, std::optional<std::tuple<double, double, int>> resolution) {
+        const ConstTensorView t = view_of(array, "array");
+        io::WriteOptions o;
+        o.quality = quality;
+        o.lossless = lossless;
+        o.progressive = progressive;
+        o.compression = compression;
+        o.predictor = predictor;
+        o.tiles = tiles;
+        o.planar = planar;
+        o.bigtiff = bigtiff;
+        if (resolution) {
+          o.meta.has_resolution = true;
+          std::tie(o.meta.x_resolution, o.meta.y_resolution, o.meta.resolution_unit) = *resolution;
+        }
+        nb::gil_scoped_release release;
+        io::write_image(path, t, o);
+      },
+      "path"_a, "array"_a, "quality"_a = -1, "lossless"_a = false, "progressive"_a = false,
+      "compression"_a = "", "predictor"_a = 0, "tiles"_a = false, "planar"_a = false,
+      "bigtiff"_a = -1, "resolution"_a = nb::none(),
+      "Writes `array` in the format of `path`'s extension (no temporary file: see imwrite).");
+}
+
+}  // namespace convkit::python
