@@ -432,7 +432,7 @@ Tensor read_image(const std::string& path, const char* parameter, ImageMeta* met
     case FileFormat::webp: return read_webp(path, parameter);
     case FileFormat::tiff: {
       TiffMeta m;
-      Tensor t = read_tiff(path, &m);
+      Tensor t = read_tiff(path, &m, parameter);
       if (meta) *meta = {m.has_resolution, m.x_resolution, m.y_resolution, m.unit};
       return t;
     }
@@ -467,6 +467,7 @@ void write_image(const std::string& path, ConstTensorView t, const WriteOptions&
     }
     case FileFormat::tiff: {
       TiffOptions o;
+      o.quality = options.quality;  // JPEG-in-TIFF; -1: the default
       if (!options.compression.empty()) o.compression = options.compression;
       o.predictor = options.predictor;
       o.tiles = options.tiles;

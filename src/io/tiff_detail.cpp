@@ -28,6 +28,9 @@ std::string format_message(const std::string& path, const char* module, const ch
   if (module && *module && path != module &&
       std::filesystem::path(path).filename().string() != module)
     m = std::string(module) + ": " + m;
+  // Nor the path libtiff writes into many messages ("%s: Can not read TIFF directory").
+  for (std::size_t at; !path.empty() && (at = m.find(path + ": ")) != std::string::npos;)
+    m.erase(at, path.size() + 2);
   std::replace(m.begin(), m.end(), '\n', ' ');
   while (!m.empty() && (m.back() == '.' || m.back() == ' ')) m.pop_back();
   return m;
