@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "convkit/error.h"
+#include "io/files.h"
 #include "io/jpeg.h"
 #include "io/npy.h"
 #include "io/tiff.h"
@@ -28,12 +29,6 @@ struct CloseFile {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 using File = std::unique_ptr<std::FILE, CloseFile>;
-
-std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
-
-[[noreturn]] void io_fail(const std::string& path, const std::string& what) {
-  throw IoError(in_quotes(path) + ": " + what);
-}
 
 std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
@@ -242,19 +237,8 @@ class PnmParser {
   std::size_t pos_ = 0;
 };
 
-std::string slurp(const std::string& path) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes;
-  char buffer[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0) bytes.append(buffer, n);
-  if (std::ferror(f.get())) io_fail(path, std::string("read failed: ") + std::strerror(errno));
-  return bytes;
-}
-
 Tensor read_pnm(const std::string& path, const char* parameter) {
-  const std::string bytes = slurp(path);
+  const std::string bytes = read_file(path);
   if (bytes.size() < 2 || bytes[0] != 'P' || bytes[1] < '1' || bytes[1] > '7')
     throw Error(parameter, in_quotes(path) + " is not a PGM/PPM file (bad magic number)");
   const char kind = bytes[1];

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "convkit/error.h"
+#include "io/files.h"
 #include "io/npy.h"
 
 namespace convkit::io {
@@ -26,26 +27,6 @@ namespace {
 // Refuse images with more samples than this before allocating them (16 GiB of u8).
 constexpr std::uint64_t kMaxSamples = std::uint64_t(1) << 34;
 
-std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
-
-[[noreturn]] void io_fail(const std::string& path, const std::string& what) {
-  throw IoError(in_quotes(path) + ": " + what);
-}
-
-struct CloseFile {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
-std::string slurp(const std::string& path) {
-  std::unique_ptr<std::FILE, CloseFile> f(std::fopen(path.c_str(), "rb"));
-  if (!f) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes;
-  char buffer[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0) bytes.append(buffer, n);
-  if (std::ferror(f.get())) io_fail(path, std::string("read failed: ") + std::strerror(errno));
-  return bytes;
-}
 
 // --- libjpeg error handling -----------------------------------------------------------------
 // libjpeg's default error_exit() prints and calls exit(); ours records the message and longjmps
@@ -229,7 +210,7 @@ bool encode(Encoder* e, const ConstTensorView* t, int channels, const JpegOption
 }  // namespace
 
 Tensor read_jpeg(const std::string& path, const char* parameter) {
-  const std::string bytes = slurp(path);
+  const std::string bytes = read_file(path);
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   if (bytes.empty()) io_fail(path, "empty file (0 bytes), not a JPEG image");
   // Every JPEG starts with the SOI marker FF D8; anything else is another kind of file.

@@ -16,12 +16,12 @@
 #include <filesystem>
 
 #include "convkit/error.h"
+#include "io/files.h"
 #include "io/tiff_detail.h"
 
 namespace convkit::io {
 
 using tiff_detail::CaptureScope;
-using tiff_detail::in_quotes;
 
 namespace {
 

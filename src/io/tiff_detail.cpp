@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "convkit/error.h"
+#include "io/files.h"
 #include "io/tiff_detail.h"
 
 namespace convkit::io {
@@ -81,8 +82,6 @@ int on_handle_warning(TIFF*, void* user, const char* module, const char* fmt, va
 #endif
 
 }  // namespace
-
-std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
 
 std::string Messages::describe(const std::string& what) const {
   std::string s = in_quotes(path) + ": " + what;

@@ -38,6 +38,5 @@ class CaptureScope {
 /// nullptr on failure, with the reason in m.errors.
 TIFF* open(const std::string& path, const char* mode, Messages& m);
 
-std::string in_quotes(const std::string& path);
 
 }  // namespace convkit::io::tiff_detail

@@ -11,12 +11,12 @@
 
 #include "convkit/error.h"
 #include "io/tiff.h"
+#include "io/files.h"
 #include "io/tiff_detail.h"
 
 namespace convkit::io {
 
 using tiff_detail::CaptureScope;
-using tiff_detail::in_quotes;
 
 namespace {
 

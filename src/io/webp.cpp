@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "convkit/error.h"
+#include "io/files.h"
 #include "io/npy.h"
 
 namespace convkit::io {
@@ -22,26 +23,6 @@ namespace {
 // far below it; kept for the same rule as the other readers).
 constexpr std::uint64_t kMaxSamples = std::uint64_t(1) << 34;
 
-std::string in_quotes(const std::string& path) { return "'" + path + "'"; }
-
-[[noreturn]] void io_fail(const std::string& path, const std::string& what) {
-  throw IoError(in_quotes(path) + ": " + what);
-}
-
-struct CloseFile {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-
-std::string slurp(const std::string& path) {
-  std::unique_ptr<std::FILE, CloseFile> f(std::fopen(path.c_str(), "rb"));
-  if (!f) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string bytes;
-  char buffer[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0) bytes.append(buffer, n);
-  if (std::ferror(f.get())) io_fail(path, std::string("read failed: ") + std::strerror(errno));
-  return bytes;
-}
 
 const char* status_text(VP8StatusCode s) {
   switch (s) {
@@ -94,7 +75,7 @@ struct EncoderState {
 }  // namespace
 
 Tensor read_webp(const std::string& path, const char* parameter) {
-  const std::string bytes = slurp(path);
+  const std::string bytes = read_file(path);
   const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
   if (bytes.empty()) io_fail(path, "empty file (0 bytes), not a WebP image");
   // A WebP file is a RIFF container of form type "WEBP": bytes 0-3 "RIFF", 8-11 "WEBP".
