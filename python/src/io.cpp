@@ -43,7 +43,8 @@ void bind_io(nb::module_& m) {
       "imwrite",
       [](const std::string& path, const InArray& array, int quality, bool lossless,
          bool progressive, const std::string& compression, int predictor, bool tiles,
-         bool planar, int bigtiff, std::optional<std::tuple<double, double, int>> resolution) {
+         bool planar, int bigtiff, std::optional<std::tuple<double, double, int>> resolution,
+         int png_compression) {
         const ConstTensorView t = view_of(array, "array");
         io::WriteOptions o;
         o.quality = quality;
@@ -54,6 +55,7 @@ void bind_io(nb::module_& m) {
         o.tiles = tiles;
         o.planar = planar;
         o.bigtiff = bigtiff;
+        o.png_compression = png_compression;
         if (resolution) {
           o.meta.has_resolution = true;
           std::tie(o.meta.x_resolution, o.meta.y_resolution, o.meta.resolution_unit) = *resolution;
@@ -63,7 +65,7 @@ void bind_io(nb::module_& m) {
       },
       "path"_a, "array"_a, "quality"_a = -1, "lossless"_a = false, "progressive"_a = false,
       "compression"_a = "", "predictor"_a = 0, "tiles"_a = false, "planar"_a = false,
-      "bigtiff"_a = -1, "resolution"_a = nb::none(),
+      "bigtiff"_a = -1, "resolution"_a = nb::none(), "png_compression"_a = -1,
       "Writes `array` in the format of `path`'s extension (no temporary file: see imwrite).");
 }
 

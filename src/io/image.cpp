@@ -113,8 +113,15 @@ bool png_read_rows(png_structp png, png_bytepp rows) {
 }
 
 bool png_write_all(png_structp png, png_infop info, const PngShape& shape, int color,
-                   png_bytepp rows) {
+                   int level, png_bytepp rows) {
   if (setjmp(png_jmpbuf(png))) return false;
+  png_set_compression_level(png, level);
+  if (level <= 1) {
+    // Fast mode, as OpenCV writes by default: one cheap row filter (libpng's adaptive choice
+    // tries five per row) and run-length matching.
+    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
+    png_set_compression_strategy(png, 3 /* Z_RLE */);
+  }
   png_set_IHDR(png, info, shape.width, shape.height, shape.depth, color, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
@@ -164,7 +171,7 @@ Tensor read_png(const std::string& path, const char* parameter) {
   return image;
 }
 
-void write_png(const std::string& path, ConstTensorView t) {
+void write_png(const std::string& path, ConstTensorView t, int level) {
   Tensor storage;
   const auto* data = static_cast<const unsigned char*>(contiguous_data(t, storage));
   const int channels = t.rank() == 3 ? int(t.dim(2)) : 1;
@@ -190,7 +197,7 @@ void write_png(const std::string& path, ConstTensorView t) {
   bool ok = png && info;
   if (ok) {
     png_init_io(png, f.get());
-    ok = png_write_all(png, info, shape, kColor[channels - 1], rows.data());
+    ok = png_write_all(png, info, shape, kColor[channels - 1], level, rows.data());
   }
   png_destroy_write_struct(&png, &info);
   ok = (std::fclose(f.release()) == 0) && ok;
@@ -436,7 +443,11 @@ void write_image(const std::string& path, ConstTensorView t, const WriteOptions&
   }
   switch (format) {
     case FileFormat::npy: return write_npy(path, t);
-    case FileFormat::png: return write_png(path, t);
+    case FileFormat::png: {
+      const int level = options.png_compression < 0 ? kPngFastLevel : options.png_compression;
+      if (level > 9) throw Error("png_compression", "must be 0..9, got " + std::to_string(level));
+      return write_png(path, t, level);
+    }
     case FileFormat::jpeg: {
       JpegOptions o;
       if (options.quality >= 0) o.quality = options.quality;

@@ -306,7 +306,9 @@ void write_file(const std::string& path, std::string_view header, const void* da
   errno = 0;
   File f(std::fopen(path.c_str(), "wb"));
   if (!f) io_fail(path, std::string("cannot create: ") + std::strerror(errno));
-  bool ok = std::fwrite(header.data(), 1, header.size(), f.get()) == header.size() &&
+  // fwrite's buffer must not be null even for 0 bytes (an empty header's data() may be).
+  bool ok = (header.empty() ||
+             std::fwrite(header.data(), 1, header.size(), f.get()) == header.size()) &&
             (bytes == 0 || std::fwrite(data, 1, bytes, f.get()) == bytes);
   int err = errno;
   ok = (std::fclose(f.release()) == 0) && ok;

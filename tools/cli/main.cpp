@@ -56,6 +56,7 @@ struct CommonOptions {
   std::string algorithm = "auto";
   bool explain = false;
   bool verbose = false;
+  convkit::io::WriteOptions output;  // how OUT is written (its format's options)
 };
 
 struct SignalOptions {
@@ -139,8 +140,14 @@ std::string describe(ConstTensorView t) {
   return t.geometry().shape_string() + " " + convkit::dtype_name(t.dtype());
 }
 
+// How OUT is written: the format options of the command line, and what the input file said
+// (TIFF resolution tags) so that a filtered copy keeps it.
+convkit::io::WriteOptions g_write_options;
+convkit::io::ImageMeta g_input_meta;
+
 void apply_common(const CommonOptions& c) {
   if (c.threads >= 0) convkit::set_num_threads(c.threads);
+  g_write_options = c.output;
 }
 
 // Fails before any computing when OUT cannot hold the result.
@@ -202,15 +209,12 @@ void write_via_temporary(const std::string& out,
   g_temporary[0] = '\0';
 }
 
-// What the input file said beyond its samples (TIFF resolution tags): a filtered copy keeps it.
-convkit::io::ImageMeta g_input_meta;
-
 convkit::Tensor read_input(const std::string& path) {
   return convkit::io::read_image(path, "input", &g_input_meta);
 }
 
 void write_atomically(const std::string& out, ConstTensorView t) {
-  convkit::io::WriteOptions options;
+  convkit::io::WriteOptions options = g_write_options;
   options.meta = g_input_meta;
   write_via_temporary(out, [&](const std::string& tmp) {
     convkit::io::write_image(tmp, t, options);
@@ -368,6 +372,17 @@ void add_common(CLI::App* cmd, CommonOptions& c) {
       ->capture_default_str();
   cmd->add_flag("--explain", c.explain, "Print the plan: instruction set, threads, algorithm");
   cmd->add_flag("-v,--verbose", c.verbose, "Print one line: what was done, shapes, dtypes, time");
+  auto* out = cmd->add_option_group("Output file");
+  out->add_option("--quality", c.output.quality, "JPEG 1-100 (default 95), WebP 0-100 (default 90)")
+      ->check(CLI::Range(0, 100));
+  out->add_flag("--lossless", c.output.lossless, "WebP: lossless");
+  out->add_flag("--progressive", c.output.progressive, "JPEG: progressive");
+  out->add_option("--compression", c.output.compression,
+                  "TIFF: none (default), lzw, deflate, jpeg, packbits")
+      ->check(CLI::IsMember({"none", "lzw", "deflate", "jpeg", "packbits"}));
+  out->add_option("--png-compression", c.output.png_compression,
+                  "PNG zlib level 0-9 (default 1: fast, as OpenCV; 6 is zlib's default)")
+      ->check(CLI::Range(0, 9));
 }
 
 void add_signal_options(CLI::App* cmd, SignalOptions& o) {
