@@ -23,36 +23,14 @@
 #include "io/jpeg.h"
 #include "io/webp.h"
 
+#include "temp_dir.h"
+
 namespace convkit::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-class CodecTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("convkit_codecs_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write_bytes(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-  }
-  std::string read_bytes(const std::string& name) const {
-    std::ifstream f(path(name), std::ios::binary);
-    std::ostringstream s;
-    s << f.rdbuf();
-    return s.str();
-  }
-
-  fs::path dir_;
-};
+using CodecTest = test::TempDirTest;
 
 // A smooth, photo-like u8 image (lossy codecs keep it close), HxW when c == 0.
 Tensor smooth_image(std::int64_t h, std::int64_t w, std::int64_t c) {

@@ -22,34 +22,14 @@
 #include "convkit/tensor.h"
 #include "io/tiff.h"
 
+#include "temp_dir.h"
+
 namespace convkit::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TiffTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("convkit_tiff_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write_bytes(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-  }
-  std::string read_bytes(const std::string& name) const {
-    std::ifstream in(path(name), std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  fs::path dir_;
-};
+using TiffTest = test::TempDirTest;
 
 std::vector<std::int64_t> image_shape(std::int64_t h, std::int64_t w, std::int64_t c) {
   return c == 1 ? std::vector<std::int64_t>{h, w} : std::vector<std::int64_t>{h, w, c};

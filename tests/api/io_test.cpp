@@ -18,30 +18,14 @@
 #include "io/kernel_text.h"
 #include "io/npy.h"
 
+#include "temp_dir.h"
+
 namespace convkit::io {
 namespace {
 
 namespace fs = std::filesystem;
 
-class IoTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("convkit_io_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write_bytes(const std::string& name, const std::string& bytes) const {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-  }
-
-  fs::path dir_;
-};
+using IoTest = test::TempDirTest;
 
 // Distinct, exactly representable values in every dtype (small enough for u8).
 void fill_pattern(Tensor& t) {
