@@ -19,12 +19,9 @@ verification sets exit status 3.
 """
 
 import functools
-import json
-import os
-import sys
-import types
 
 import convkit
+from plugin_common import finish, stale_bindings
 
 NAMES = ("integral_image", "integrate")
 CALLS = dict.fromkeys(NAMES, 0)
@@ -60,16 +57,7 @@ def verify():
     """-> dict: attributes still convkit's, stale skimage bindings in test modules, calls."""
     import skimage.transform
     still = {n: skimage.transform.__dict__.get(n) is PATCHED[n] for n in PATCHED}
-    originals = {id(v): k for k, v in ORIGINAL.items()}
-    stale = []
-    for modname, module in list(sys.modules.items()):
-        # skimage's internals keep skimage's own functions; only the tests must see convkit's.
-        if not isinstance(module, types.ModuleType) or modname == __name__ or (
-                modname.split(".")[0] in ("skimage", "convkit") and ".tests." not in modname):
-            continue
-        for attr, value in list(getattr(module, "__dict__", {}).items()):
-            if id(value) in originals and value is ORIGINAL[originals[id(value)]]:
-                stale.append(f"{modname}.{attr} is skimage's {originals[id(value)]}")
+    stale = stale_bindings(ORIGINAL, __name__)
     called = all(CALLS[n] for n in NAMES)
     ok = bool(PATCHED) and all(still.values()) and not stale and (
         called or not _STATE["tests_run"])
@@ -82,12 +70,7 @@ _RESULT = {}
 
 def pytest_sessionfinish(session, exitstatus):
     _RESULT.update(verify())
-    path = os.environ.get("CONVKIT_INTEGRAL_PATCH_REPORT")
-    if path:
-        with open(path, "w") as f:
-            json.dump(_RESULT, f, indent=1)
-    if not _RESULT["ok"]:
-        session.exitstatus = 3
+    finish(session, _RESULT, "CONVKIT_INTEGRAL_PATCH_REPORT")
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -35,16 +35,15 @@ file, written there as JSON (patched runs only). A failed verification sets exit
 """
 
 import functools
-import json
 import os
 import pathlib
-import sys
 import tempfile
 import types
 
 import numpy as np
 
 import convkit.restoration
+from plugin_common import finish, stale_bindings
 
 PATCH = os.environ.get("CONVKIT_RESTORATION_PATCH", "1") != "0"
 NAMES = ("wiener", "unsupervised_wiener", "richardson_lucy")
@@ -167,16 +166,7 @@ def verify():
     """-> dict: attributes still convkit's, stale skimage bindings in test modules, calls."""
     import skimage.restoration
     still = {n: skimage.restoration.__dict__.get(n) is PATCHED[n] for n in PATCHED}
-    originals = {id(v): k for k, v in ORIGINAL.items()}
-    stale = []
-    for modname, module in list(sys.modules.items()):
-        # skimage's internals keep skimage's own functions; only the tests must see convkit's.
-        if not isinstance(module, types.ModuleType) or modname == __name__ or (
-                modname.split(".")[0] in ("skimage", "convkit") and ".tests." not in modname):
-            continue
-        for attr, value in list(getattr(module, "__dict__", {}).items()):
-            if id(value) in originals and value is ORIGINAL[originals[id(value)]]:
-                stale.append(f"{modname}.{attr} is skimage's {originals[id(value)]}")
+    stale = stale_bindings(ORIGINAL, __name__)
     called = any(CALLS[n] for n in NAMES)
     ok = all(still.values()) and not stale and (called or not _STATE["tests_run"])
     return {"ok": ok, "names": list(PATCHED), "still_patched": still, "stale": stale,
@@ -190,12 +180,7 @@ def pytest_sessionfinish(session, exitstatus):
     if not PATCH:
         return
     _RESULT.update(verify())
-    path = os.environ.get("CONVKIT_RESTORATION_PATCH_REPORT")
-    if path:
-        with open(path, "w") as f:
-            json.dump(_RESULT, f, indent=1)
-    if not _RESULT["ok"]:
-        session.exitstatus = 3
+    finish(session, _RESULT, "CONVKIT_RESTORATION_PATCH_REPORT")
 
 
 def pytest_unconfigure(config):
