@@ -132,6 +132,13 @@ struct PlanOptions {
   bool exact_taps = false;
   /// If set, receives Plan::explain() of the plan a front end (filter2d, convolve2d, ...) made.
   std::string* explain = nullptr;
+  /// The problem is a band of rows of an image this many rows tall (streaming, src/stream/);
+  /// 0: off. The planner then takes only row-local algorithms -- those that compute an output
+  /// row the same way wherever its band starts: no whole-plane or block FFT, no Winograd tiles,
+  /// no running sums over float rows -- and chooses among them as for the whole image, so every
+  /// band gets the same algorithm and the bands together give the whole image's bits. A front
+  /// end that runs the whole image with this set to its own height gets those same bits.
+  std::int64_t band_of_height = 0;
 };
 
 class Executor;  // internal

@@ -245,15 +245,43 @@ Plan::Plan(const ConvProblem& problem, const SeparableKernel& kernel, ConstTenso
   if (options.explain) *options.explain = explain();
 }
 
+namespace {
+
+// Why algorithm `a` may compute a band of rows differently from the same rows of the whole
+// image (PlanOptions::band_of_height); empty when it computes every output row alike.
+std::string not_row_local(Algorithm a, const ConvProblem& p) {
+  switch (a) {
+    case Algorithm::fft:
+    case Algorithm::overlap_add:
+      return "transforms whole planes or blocks: a band rounds differently (streaming)";
+    case Algorithm::winograd:
+    case Algorithm::winograd_4x4:
+      return "tiles rows from the band's start: a band rounds differently (streaming)";
+    case Algorithm::box:
+      // Integer window sums are exact whatever row they start from; float running sums are not.
+      return is_integer(p.src_dtype) ? ""
+                                     : "float running sums restart at each band (streaming)";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
 // The planner: every algorithm says whether it can run the problem and what it would cost; the
 // cheapest that may be chosen automatically wins (or the one asked for). Only the winner is
 // created (packed weights, FFT plans); the table is formatted only if explain() is called.
 void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
   Executor& ex = *impl_;
   const bool automatic = options.algorithm == Algorithm::automatic;
+  // A band of a taller image is costed as the whole image, so that every band (and the whole
+  // image run with the same option) gets the same algorithm.
+  ConvProblem sizing = problem;
+  if (options.band_of_height > 0) sizing.h = options.band_of_height;
   double best = 0;
   for (const AlgorithmInfo& a : algorithm_list()) {
     std::string why = a.rejects(problem, *ex.filter);
+    if (why.empty() && options.band_of_height > 0) why = not_row_local(a.id, problem);
     if (why.empty() && a.id != Algorithm::ordered && a.id != Algorithm::reference) {
       if (problem.summation != Summation::any)
         why = "sums in its own order (the problem asks for scipy.ndimage's)";
@@ -266,7 +294,7 @@ void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
       ex.candidates.push_back({&a, -1, std::move(why)});
       continue;
     }
-    const double est = a.estimate_ms(problem, *ex.filter);
+    const double est = a.estimate_ms(sizing, *ex.filter);
     std::string opt_in = a.opt_in_only(problem, *ex.filter);
     if (opt_in.empty() && options.exact_taps) opt_in = a.inexact(problem, *ex.filter);
     // A fixed summation order: the reference (which keeps none) only when `ordered` cannot.
