@@ -3,7 +3,9 @@
 .npy (any convkit dtype), .png (8/16-bit), .pgm/.ppm/.pnm, .jpg/.jpeg (8-bit gray, RGB, CMYK;
 libjpeg-turbo), .tif/.tiff (uint8/16, int16/32, float32/64, 1-4 channels; libtiff) and .webp
 (8-bit RGB/RGBA; libwebp). The samples are the file's own (no gamma, no scaling): the same
-arrays Pillow and tifffile give for the same files.
+arrays Pillow and tifffile give for the same files. ``imread(p, auto_orient=True)`` turns an
+image the way its EXIF orientation says, as Pillow's ``ImageOps.exif_transpose`` does;
+``imread(p, mmap=True)`` maps a .npy file instead of reading it.
 
 >>> import numpy as np, convkit, tempfile, os
 >>> path = os.path.join(tempfile.mkdtemp(), "ramp.tif")
@@ -43,17 +45,77 @@ def _int_in(value, name, lo, hi):
     return int(value)
 
 
-def imread(path, *, with_resolution=False):
-    """Reads an image or array file into a new NumPy array: HxW for one channel, HxWxC
-    otherwise (CMYK JPEGs are HxWx4 as Pillow gives them), the file's own dtype.
+def _flag(value, name):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
+def _npy_memmap(path):
+    """numpy.load(path, mmap_mode='r'), with imread's errors: OSError for a missing, unreadable
+    or truncated file, ValueError for one that is not an .npy file or cannot be mapped."""
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(len(_NPY_MAGIC))
+    except OSError as e:
+        raise OSError(f"'{path}': cannot open: {e.strerror or e}") from None
+    if magic != _NPY_MAGIC:
+        if len(magic) < len(_NPY_MAGIC) and _NPY_MAGIC.startswith(magic):
+            raise OSError(f"'{path}': truncated .npy file (no complete header)")
+        raise ValueError(f"path: '{path}' is not an .npy file (bad magic)")
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except EOFError as e:
+        raise OSError(f"'{path}': truncated .npy file ({e})") from None
+    except OSError as e:
+        raise OSError(f"'{path}': cannot map: {e.strerror or e}") from None
+    except ValueError as e:  # numpy's: a cut header, too little data, an object dtype, ...
+        message = str(e)
+        if "EOF" in message or "greater than file size" in message:
+            raise OSError(f"'{path}': truncated .npy file ({message})") from None
+        raise ValueError(f"path: '{path}' cannot be memory-mapped ({message})") from None
+
+
+def imread(path, *, with_resolution=False, auto_orient=False, mmap=False):
+    """Reads an image or array file into a new NumPy array (a memory map with ``mmap=True``):
+    HxW for one channel, HxWxC otherwise (CMYK JPEGs are HxWx4 as Pillow gives them), the
+    file's own dtype.
 
     with_resolution: also return the TIFF resolution tags as (x, y, unit) -- unit 1 none,
         2 inch, 3 centimetre -- or None: ``array, resolution = imread(p, with_resolution=True)``.
+    auto_orient: turn the image the way its EXIF orientation says, exactly as Pillow's
+        ``ImageOps.exif_transpose(Image.open(p))`` does: 2 mirrored left-right, 3 rotated 180,
+        4 mirrored top-bottom, 5 transposed, 6 rotated 90 degrees clockwise, 7 transversed,
+        8 rotated 90 degrees counter-clockwise (5-8 swap height and width). The orientation is
+        read where Pillow reads it: JPEG APP1 Exif, PNG eXIf (or an ImageMagick raw profile),
+        WebP EXIF chunks, TIFF's Orientation tag, else an XMP packet's tiff:Orientation. A
+        malformed EXIF block counts as no orientation, never as an error. NPY and PNM files
+        have none. (Without it, the stored pixels come back, as tifffile gives them -- Pillow
+        itself turns TIFF images when it loads them.)
+    mmap: for a .npy file, return ``numpy.load(path, mmap_mode='r')``: a read-only
+        ``numpy.memmap`` of the file, nothing copied, its dtype, shape and memory order as
+        stored (any that NumPy maps: big-endian, Fortran order and dtypes convkit does not
+        compute with included); pages are read as they are touched, and the file must stay
+        in place while the array is used. Copy it (``np.array(a)``) for a writable array. Any
+        other extension raises ValueError: images are decoded, there is nothing to map.
 
     Raises OSError for a missing, unreadable, truncated or corrupt file (one line naming it) and
     ValueError for an unknown extension or contents convkit does not take.
     """
-    array, resolution = _core.imread(_path(path))
+    path = _path(path)
+    auto_orient = _flag(auto_orient, "auto_orient")
+    if _flag(mmap, "mmap"):
+        ext = os.path.splitext(path)[1]
+        if ext.lower() != ".npy":
+            what = repr(ext) if ext else "a file without an extension"
+            raise ValueError(f"mmap: only .npy files can be memory-mapped, not {what} "
+                             f"({path!r}); images are decoded: use mmap=False")
+        array, resolution = _npy_memmap(path), None  # an .npy has no orientation
+    else:
+        array, resolution = _core.imread(path, auto_orient)
     return (array, resolution) if with_resolution else array
 
 

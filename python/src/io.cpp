@@ -1,6 +1,7 @@
 // Image files for convkit._core: convkit::io's readers and writers (NPY, PNG, PNM, JPEG, TIFF,
 // WebP, chosen by the extension) behind convkit.imread / convkit.imwrite (python/convkit/_io.py
-// checks the keyword options and writes through a temporary file). File errors become OSError.
+// checks the keyword options, memory-maps .npy files and writes through a temporary file), and
+// the EXIF orientation applied on request (io/orientation.h). File errors become OSError.
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -11,6 +12,7 @@
 
 #include "arrays.h"
 #include "io/image.h"
+#include "io/orientation.h"
 
 namespace convkit::python {
 
@@ -26,19 +28,25 @@ void bind_io(nb::module_& m) {
   });
   m.def(
       "imread",
-      [](const std::string& path) {
+      [](const std::string& path, bool auto_orient) {
         io::ImageMeta meta;
         Tensor t;
         {
           nb::gil_scoped_release release;
           t = io::read_image(path, "path", &meta);
+          if (auto_orient && (t.rank() == 2 || t.rank() == 3)) {
+            const int orientation = io::read_exif_orientation(path);
+            if (orientation != 1) t = io::apply_orientation(t, orientation);
+          }
         }
         nb::object resolution = nb::none();
         if (meta.has_resolution)
           resolution = nb::make_tuple(meta.x_resolution, meta.y_resolution, meta.resolution_unit);
         return nb::make_tuple(to_numpy(std::move(t)), resolution);
       },
-      "path"_a, "The image or array in `path` and its (x, y, unit) resolution or None.");
+      "path"_a, "auto_orient"_a = false,
+      "The image or array in `path` and its (x, y, unit) resolution or None; auto_orient: "
+      "turned as its EXIF orientation says (Pillow's ImageOps.exif_transpose).");
   m.def(
       "imwrite",
       [](const std::string& path, const InArray& array, int quality, bool lossless,

@@ -1,12 +1,9 @@
 #include "io/image.h"
 
-#include <png.h>
-
 #include <algorithm>
 #include <bit>
 #include <cctype>
 #include <cerrno>
-#include <csetjmp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +14,7 @@
 #include "io/files.h"
 #include "io/jpeg.h"
 #include "io/npy.h"
+#include "io/png.h"
 #include "io/tiff.h"
 #include "io/webp.h"
 
@@ -24,11 +22,6 @@ namespace convkit::io {
 namespace {
 
 constexpr bool kLittleEndian = std::endian::native == std::endian::little;
-
-struct CloseFile {
-  void operator()(std::FILE* f) const { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, CloseFile>;
 
 std::string lower_extension(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
@@ -63,155 +56,16 @@ std::int64_t channels_of(std::span<const std::int64_t> shape) {
   return 0;
 }
 
-// --- PNG ------------------------------------------------------------------------------------
-// libpng reports errors by longjmp. Every function that calls setjmp below holds only plain C
-// data, so a jump never skips a C++ destructor; errors become exceptions in the callers.
-
-struct PngError {
-  char message[256] = "unknown libpng error";
-};
-
-void on_png_error(png_structp png, png_const_charp message) {
-  auto* e = static_cast<PngError*>(png_get_error_ptr(png));
-  std::snprintf(e->message, sizeof e->message, "%s", message);
-  png_longjmp(png, 1);
-}
-
-// Warnings (unknown chunks, odd ICC profiles) do not affect the samples.
-void on_png_warning(png_structp, png_const_charp) {}
-
-struct PngShape {
-  png_uint_32 width = 0, height = 0;
-  int channels = 0, depth = 0;
-};
-
-bool png_read_header(png_structp png, png_infop info, PngShape* shape) {
-  if (setjmp(png_jmpbuf(png))) return false;
-  png_read_info(png, info);
-  const int color = png_get_color_type(png, info);
-  const int depth = png_get_bit_depth(png, info);
-  if (color == PNG_COLOR_TYPE_PALETTE) {
-    png_set_palette_to_rgb(png);
-    if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
-  }
-  if (color == PNG_COLOR_TYPE_GRAY && depth < 8) png_set_expand_gray_1_2_4_to_8(png);
-  if (depth == 16 && kLittleEndian) png_set_swap(png);  // PNG stores 16-bit big-endian
-  png_set_interlace_handling(png);
-  png_read_update_info(png, info);
-  shape->width = png_get_image_width(png, info);
-  shape->height = png_get_image_height(png, info);
-  shape->channels = png_get_channels(png, info);
-  shape->depth = png_get_bit_depth(png, info);
-  return true;
-}
-
-bool png_read_rows(png_structp png, png_bytepp rows) {
-  if (setjmp(png_jmpbuf(png))) return false;
-  png_read_image(png, rows);
-  png_read_end(png, nullptr);
-  return true;
-}
-
-bool png_write_all(png_structp png, png_infop info, const PngShape& shape, int color,
-                   int level, png_bytepp rows) {
-  if (setjmp(png_jmpbuf(png))) return false;
-  png_set_compression_level(png, level);
-  if (level <= 1) {
-    // Fast mode, as OpenCV writes by default: one cheap row filter (libpng's adaptive choice
-    // tries five per row) and run-length matching.
-    png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
-    png_set_compression_strategy(png, 3 /* Z_RLE */);
-  }
-  png_set_IHDR(png, info, shape.width, shape.height, shape.depth, color, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  if (shape.depth == 16 && kLittleEndian) png_set_swap(png);
-  png_write_image(png, rows);
-  png_write_end(png, nullptr);
-  return true;
-}
-
-Tensor read_png(const std::string& path, const char* parameter) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
-  png_byte signature[8];
-  std::size_t got = std::fread(signature, 1, sizeof signature, f.get());
-  if (got < sizeof signature) io_fail(path, "truncated PNG file");
-  if (png_sig_cmp(signature, 0, sizeof signature) != 0)
-    throw Error(parameter, in_quotes(path) + " is not a PNG file (bad signature)");
-
-  PngError error;
-  png_structp png =
-      png_create_read_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  struct Release {
-    png_structp* png;
-    png_infop* info;
-    ~Release() { png_destroy_read_struct(png, info, nullptr); }
-  } release{&png, &info};
-  if (!png || !info) io_fail(path, "libpng could not allocate its state");
-  png_init_io(png, f.get());
-  png_set_sig_bytes(png, sizeof signature);
-
-  PngShape shape;
-  if (!png_read_header(png, info, &shape))
-    io_fail(path, std::string("cannot read PNG (truncated or corrupt): ") + error.message);
-  const DType dtype = shape.depth == 16 ? DType::u16 : DType::u8;
-  std::vector<std::int64_t> dims{std::int64_t(shape.height), std::int64_t(shape.width)};
-  if (shape.channels > 1) dims.push_back(shape.channels);
-  Tensor image(dtype, std::span<const std::int64_t>(dims));
-
-  const std::size_t row_bytes =
-      std::size_t(shape.width) * std::size_t(shape.channels) * dtype_size(dtype);
-  std::vector<png_bytep> rows(shape.height);
-  for (png_uint_32 y = 0; y < shape.height; ++y)
-    rows[y] = static_cast<png_bytep>(image.data()) + y * row_bytes;
-  if (!png_read_rows(png, rows.data()))
-    io_fail(path, std::string("cannot read PNG (truncated or corrupt): ") + error.message);
-  return image;
-}
-
-void write_png(const std::string& path, ConstTensorView t, int level) {
-  Tensor storage;
-  const auto* data = static_cast<const unsigned char*>(contiguous_data(t, storage));
-  const int channels = t.rank() == 3 ? int(t.dim(2)) : 1;
-  static constexpr int kColor[] = {PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
-                                   PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
-  PngShape shape;
-  shape.width = png_uint_32(t.dim(1));
-  shape.height = png_uint_32(t.dim(0));
-  shape.channels = channels;
-  shape.depth = t.dtype() == DType::u16 ? 16 : 8;
-  const std::size_t row_bytes = std::size_t(t.dim(1)) * channels * dtype_size(t.dtype());
-  std::vector<png_bytep> rows(shape.height);
-  for (png_uint_32 y = 0; y < shape.height; ++y)
-    rows[y] = const_cast<png_bytep>(data + y * row_bytes);
-
-  errno = 0;
-  File f(std::fopen(path.c_str(), "wb"));
-  if (!f) io_fail(path, std::string("cannot create: ") + std::strerror(errno));
-  PngError error;
-  png_structp png =
-      png_create_write_struct(PNG_LIBPNG_VER_STRING, &error, on_png_error, on_png_warning);
-  png_infop info = png ? png_create_info_struct(png) : nullptr;
-  bool ok = png && info;
-  if (ok) {
-    png_init_io(png, f.get());
-    ok = png_write_all(png, info, shape, kColor[channels - 1], level, rows.data());
-  }
-  png_destroy_write_struct(&png, &info);
-  ok = (std::fclose(f.release()) == 0) && ok;
-  if (!ok) {
-    std::remove(path.c_str());
-    io_fail(path, std::string("cannot write PNG: ") + error.message);
-  }
-}
-
 // --- Netpbm ---------------------------------------------------------------------------------
+
+// Thrown by PnmParser when it reaches the end of the first bytes of a file (not the whole file)
+// in the middle of the header; caught in parse_pnm_header.
+struct PnmNeedsMore {};
 
 class PnmParser {
  public:
-  PnmParser(const std::string& bytes, const std::string& path) : s_(bytes), path_(path) {}
+  PnmParser(std::string_view bytes, bool whole, const std::string& path)
+      : s_(bytes), whole_(whole), path_(path) {}
 
   // The next unsigned decimal, skipping whitespace and '#' comments.
   std::uint64_t number(const char* what) {
@@ -225,7 +79,10 @@ class PnmParser {
         break;
       }
     }
-    if (pos_ >= s_.size()) io_fail(path_, std::string("truncated PNM file (no ") + what + ")");
+    if (pos_ >= s_.size()) {
+      if (!whole_) throw PnmNeedsMore{};
+      io_fail(path_, std::string("truncated PNM file (no ") + what + ")");
+    }
     if (!std::isdigit(static_cast<unsigned char>(s_[pos_])))
       io_fail(path_, std::string("corrupt PNM file (bad ") + what + ")");
     std::uint64_t v = 0;
@@ -233,73 +90,45 @@ class PnmParser {
       v = v * 10 + std::uint64_t(s_[pos_++] - '0');
       if (v > (1ull << 40)) io_fail(path_, std::string("corrupt PNM file (huge ") + what + ")");
     }
+    if (pos_ >= s_.size() && !whole_) throw PnmNeedsMore{};  // more digits may follow
     return v;
   }
   std::size_t pos() const { return pos_; }
   void skip(std::size_t n) { pos_ += n; }
 
  private:
-  const std::string& s_;
+  std::string_view s_;
+  bool whole_;
   const std::string& path_;
   std::size_t pos_ = 0;
 };
 
 Tensor read_pnm(const std::string& path, const char* parameter) {
   const std::string bytes = read_file(path);
-  if (bytes.size() < 2 || bytes[0] != 'P' || bytes[1] < '1' || bytes[1] > '7')
-    throw Error(parameter, in_quotes(path) + " is not a PGM/PPM file (bad magic number)");
-  const char kind = bytes[1];
-  if (kind != '2' && kind != '3' && kind != '5' && kind != '6') {
-    throw Error(parameter, in_quotes(path) + ": Netpbm type P" + std::string(1, kind) +
-                               " is not supported (only P2/P5 gray and P3/P6 RGB)");
-  }
-  const bool ascii = kind == '2' || kind == '3';
-  const std::int64_t channels = (kind == '3' || kind == '6') ? 3 : 1;
+  const PnmHeader h = *parse_pnm_header(bytes, true, bytes.size(), path, parameter);
+  std::vector<std::int64_t> dims{h.height, h.width};
+  if (h.channels > 1) dims.push_back(h.channels);
+  const std::uint64_t count = std::uint64_t(h.width) * std::uint64_t(h.height) * h.channels;
+  Tensor image(h.dtype, std::span<const std::int64_t>(dims));
 
-  PnmParser p(bytes, path);
-  p.skip(2);
-  const auto width = std::int64_t(p.number("width"));
-  const auto height = std::int64_t(p.number("height"));
-  const auto maxval = p.number("maxval");
-  if (maxval == 0 || maxval > 65535) io_fail(path, "corrupt PNM file (maxval must be 1..65535)");
-  const DType dtype = maxval > 255 ? DType::u16 : DType::u8;
-  std::vector<std::int64_t> dims{height, width};
-  if (channels > 1) dims.push_back(channels);
-  // Every sample needs at least one byte in either encoding: reject before allocating.
-  if (width != 0 && std::uint64_t(height) > bytes.size() / std::uint64_t(width) / channels)
-    io_fail(path, "truncated PNM file");
-  const std::uint64_t count = std::uint64_t(width) * std::uint64_t(height) * channels;
-  const std::uint64_t sample_bytes = dtype_size(dtype);
-  Tensor image(dtype, std::span<const std::int64_t>(dims));
-
-  if (ascii) {
+  if (h.ascii) {
+    PnmParser p(bytes, true, path);
+    p.skip(h.data_offset - 1);  // just after maxval
     for (std::uint64_t i = 0; i < count; ++i) {
       auto v = p.number("sample");
-      if (v > maxval) {
+      if (v > h.maxval) {
         throw Error(parameter, in_quotes(path) + ": sample " + std::to_string(v) +
-                                   " exceeds maxval " + std::to_string(maxval));
+                                   " exceeds maxval " + std::to_string(h.maxval));
       }
-      if (dtype == DType::u8)
+      if (h.dtype == DType::u8)
         static_cast<std::uint8_t*>(image.data())[i] = std::uint8_t(v);
       else
         static_cast<std::uint16_t*>(image.data())[i] = std::uint16_t(v);
     }
     return image;
   }
-  // Exactly one whitespace byte separates maxval from binary data.
-  const std::size_t start = p.pos() + 1;
-  if (start > bytes.size() || bytes.size() - start < count * sample_bytes) {
-    io_fail(path, "truncated PNM file (expected " + std::to_string(count * sample_bytes) +
-                      " data bytes)");
-  }
-  const auto* src = reinterpret_cast<const unsigned char*>(bytes.data()) + start;
-  if (dtype == DType::u8) {
-    std::memcpy(image.data(), src, count);
-  } else {
-    auto* dst = static_cast<std::uint16_t*>(image.data());
-    for (std::uint64_t i = 0; i < count; ++i)
-      dst[i] = std::uint16_t((src[2 * i] << 8) | src[2 * i + 1]);  // Netpbm is big-endian
-  }
+  // parse_pnm_header checked that all the data is there.
+  convert_pnm_samples(bytes.data() + h.data_offset, std::size_t(count), h.dtype, image.data());
   return image;
 }
 
@@ -307,27 +136,124 @@ void write_pnm(const std::string& path, ConstTensorView t) {
   Tensor storage;
   const void* data = contiguous_data(t, storage);
   const std::int64_t channels = t.rank() == 3 ? t.dim(2) : 1;
-  const bool wide = t.dtype() == DType::u16;
-  const std::string header = std::string(channels == 3 ? "P6\n" : "P5\n") +
-                             std::to_string(t.dim(1)) + " " + std::to_string(t.dim(0)) + "\n" +
-                             (wide ? "65535" : "255") + "\n";
+  const std::string header = pnm_header(t.dtype(), t.dim(0), t.dim(1), channels);
   const std::size_t count = std::size_t(t.numel());
   std::vector<unsigned char> swapped;
-  if (wide) {
+  if (t.dtype() == DType::u16) {
     swapped.resize(2 * count);
-    const auto* s = static_cast<const std::uint16_t*>(data);
-    for (std::size_t i = 0; i < count; ++i) {
-      swapped[2 * i] = static_cast<unsigned char>(s[i] >> 8);
-      swapped[2 * i + 1] = static_cast<unsigned char>(s[i] & 0xff);
-    }
+    convert_pnm_samples(data, count, DType::u16, swapped.data());
     data = swapped.data();
   }
-  const std::size_t bytes = count * (wide ? 2 : 1);
-
-  write_file(path, header, data, bytes);
+  write_file(path, header, data, count * dtype_size(t.dtype()));
 }
 
 }  // namespace
+
+// --- Netpbm header --------------------------------------------------------------------------
+
+std::optional<PnmHeader> parse_pnm_header(std::string_view bytes, bool whole,
+                                          std::uint64_t file_size, const std::string& path,
+                                          const char* parameter) {
+  if (bytes.size() < 2 || bytes[0] != 'P' || bytes[1] < '1' || bytes[1] > '7')
+    throw Error(parameter, in_quotes(path) + " is not a PGM/PPM file (bad magic number)");
+  const char kind = bytes[1];
+  if (kind != '2' && kind != '3' && kind != '5' && kind != '6') {
+    throw Error(parameter, in_quotes(path) + ": Netpbm type P" + std::string(1, kind) +
+                               " is not supported (only P2/P5 gray and P3/P6 RGB)");
+  }
+  PnmHeader h;
+  h.ascii = kind == '2' || kind == '3';
+  h.channels = (kind == '3' || kind == '6') ? 3 : 1;
+  PnmParser p(bytes, whole, path);
+  p.skip(2);
+  try {
+    h.width = std::int64_t(p.number("width"));
+    h.height = std::int64_t(p.number("height"));
+    h.maxval = p.number("maxval");
+  } catch (const PnmNeedsMore&) {
+    return std::nullopt;
+  }
+  if (h.maxval == 0 || h.maxval > 65535)
+    io_fail(path, "corrupt PNM file (maxval must be 1..65535)");
+  h.dtype = h.maxval > 255 ? DType::u16 : DType::u8;
+  // Every sample needs at least one byte in either encoding: reject before allocating.
+  if (h.width != 0 && std::uint64_t(h.height) > file_size / std::uint64_t(h.width) / h.channels)
+    io_fail(path, "truncated PNM file");
+  // Exactly one whitespace byte separates maxval from binary data.
+  h.data_offset = p.pos() + 1;
+  if (!h.ascii) {
+    const std::uint64_t bytes_needed = std::uint64_t(h.width) * std::uint64_t(h.height) *
+                                       std::uint64_t(h.channels) * dtype_size(h.dtype);
+    if (h.data_offset > file_size || file_size - h.data_offset < bytes_needed) {
+      io_fail(path, "truncated PNM file (expected " + std::to_string(bytes_needed) +
+                        " data bytes)");
+    }
+  }
+  return h;
+}
+
+std::string pnm_header(DType dtype, std::int64_t height, std::int64_t width,
+                       std::int64_t channels) {
+  return std::string(channels == 3 ? "P6\n" : "P5\n") + std::to_string(width) + " " +
+         std::to_string(height) + "\n" + (dtype == DType::u16 ? "65535" : "255") + "\n";
+}
+
+void convert_pnm_samples(const void* src, std::size_t count, DType dtype, void* dst) {
+  if (dtype != DType::u16 || !kLittleEndian) {
+    std::memcpy(dst, src, count * dtype_size(dtype));
+    return;
+  }
+  const auto* from = static_cast<const unsigned char*>(src);
+  auto* to = static_cast<unsigned char*>(dst);
+  for (std::size_t i = 0; i < count; ++i) {
+    to[2 * i] = from[2 * i + 1];
+    to[2 * i + 1] = from[2 * i];
+  }
+}
+
+// --- Options shared with the band writers ---------------------------------------------------
+
+void check_storage(const std::string& path, DType dtype, std::span<const std::int64_t> shape) {
+  const FileFormat format = format_of(path);
+  if (std::string problem = storage_problem(path, dtype, shape); !problem.empty()) {
+    if (format != FileFormat::unknown && format != FileFormat::npy) problem += "; use .npy";
+    throw Error("output", in_quotes(path) + ": " + problem);
+  }
+}
+
+void fail_unknown_format(const std::string& path, const char* parameter) {
+  throw Error(parameter, in_quotes(path) + ": " + unknown_format(path));
+}
+
+int png_level(const WriteOptions& options) {
+  const int level = options.png_compression < 0 ? kPngFastLevel : options.png_compression;
+  if (level > 9) throw Error("png_compression", "must be 0..9, got " + std::to_string(level));
+  return level;
+}
+
+JpegOptions jpeg_options(const WriteOptions& options) {
+  JpegOptions o;
+  if (options.quality >= 0) o.quality = options.quality;
+  o.progressive = options.progressive;
+  return o;
+}
+
+TiffOptions tiff_options(const WriteOptions& options) {
+  TiffOptions o;
+  o.quality = options.quality;  // JPEG-in-TIFF; -1: the default
+  if (!options.compression.empty()) o.compression = options.compression;
+  o.predictor = options.predictor;
+  o.tiles = options.tiles;
+  o.planar = options.planar;
+  o.bigtiff = options.bigtiff;
+  o.meta = {options.meta.has_resolution, options.meta.x_resolution, options.meta.y_resolution,
+            options.meta.resolution_unit};
+  return o;
+}
+
+ImageMeta image_meta(const TiffMeta& meta) {
+  return {meta.has_resolution, meta.x_resolution, meta.y_resolution, meta.unit};
+}
 
 FileFormat format_of(const std::string& path) {
   const std::string ext = lower_extension(path);
@@ -424,54 +350,30 @@ Tensor read_image(const std::string& path, const char* parameter, ImageMeta* met
     case FileFormat::tiff: {
       TiffMeta m;
       Tensor t = read_tiff(path, &m, parameter);
-      if (meta) *meta = {m.has_resolution, m.x_resolution, m.y_resolution, m.unit};
+      if (meta) *meta = image_meta(m);
       return t;
     }
     case FileFormat::pgm:
     case FileFormat::ppm:
     case FileFormat::pnm: return read_pnm(path, parameter);
-    default: throw Error(parameter, in_quotes(path) + ": " + unknown_format(path));
+    default: fail_unknown_format(path, parameter);
   }
 }
 
 void write_image(const std::string& path, ConstTensorView t, const WriteOptions& options) {
-  std::span<const std::int64_t> shape(t.geometry().shape.data(), std::size_t(t.rank()));
-  const FileFormat format = format_of(path);
-  if (std::string problem = storage_problem(path, t.dtype(), shape); !problem.empty()) {
-    if (format != FileFormat::unknown && format != FileFormat::npy) problem += "; use .npy";
-    throw Error("output", in_quotes(path) + ": " + problem);
-  }
-  switch (format) {
+  check_storage(path, t.dtype(),
+                std::span<const std::int64_t>(t.geometry().shape.data(), std::size_t(t.rank())));
+  switch (format_of(path)) {
     case FileFormat::npy: return write_npy(path, t);
-    case FileFormat::png: {
-      const int level = options.png_compression < 0 ? kPngFastLevel : options.png_compression;
-      if (level > 9) throw Error("png_compression", "must be 0..9, got " + std::to_string(level));
-      return write_png(path, t, level);
-    }
-    case FileFormat::jpeg: {
-      JpegOptions o;
-      if (options.quality >= 0) o.quality = options.quality;
-      o.progressive = options.progressive;
-      return write_jpeg(path, t, o);
-    }
+    case FileFormat::png: return write_png(path, t, png_level(options));
+    case FileFormat::jpeg: return write_jpeg(path, t, jpeg_options(options));
     case FileFormat::webp: {
       WebpOptions o;
       if (options.quality >= 0) o.quality = float(options.quality);
       o.lossless = options.lossless;
       return write_webp(path, t, o);
     }
-    case FileFormat::tiff: {
-      TiffOptions o;
-      o.quality = options.quality;  // JPEG-in-TIFF; -1: the default
-      if (!options.compression.empty()) o.compression = options.compression;
-      o.predictor = options.predictor;
-      o.tiles = options.tiles;
-      o.planar = options.planar;
-      o.bigtiff = options.bigtiff;
-      o.meta = {options.meta.has_resolution, options.meta.x_resolution,
-                options.meta.y_resolution, options.meta.resolution_unit};
-      return write_tiff(path, t, o);
-    }
+    case FileFormat::tiff: return write_tiff(path, t, tiff_options(options));
     default: return write_pnm(path, t);
   }
 }

@@ -11,8 +11,10 @@
 // rescaling of a PNM maxval below 255/65535), the same values Pillow / tifffile give.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "convkit/tensor.h"
 
@@ -68,5 +70,48 @@ void write_image(const std::string& path, ConstTensorView t, const WriteOptions&
 /// before computing, and add their own advice.
 std::string storage_problem(const std::string& path, DType dtype,
                             std::span<const std::int64_t> shape);
+
+// --- Internal: shared by read_image / write_image and the band readers and writers
+// (io/rows.h), so that both paths give the same samples and write the same bytes. ---------------
+
+struct JpegOptions;
+struct TiffOptions;
+struct TiffMeta;
+
+/// write_image's check: Error("output") naming `path` with storage_problem's reason.
+void check_storage(const std::string& path, DType dtype, std::span<const std::int64_t> shape);
+/// read_image's error for an unknown extension (Error naming `parameter`).
+[[noreturn]] void fail_unknown_format(const std::string& path, const char* parameter);
+/// The PNG zlib level write_image uses; Error("png_compression") outside 0..9.
+int png_level(const WriteOptions& options);
+/// The JPEG settings write_image uses.
+JpegOptions jpeg_options(const WriteOptions& options);
+/// The TIFF settings write_image uses.
+TiffOptions tiff_options(const WriteOptions& options);
+/// The TIFF resolution read_image reports.
+ImageMeta image_meta(const TiffMeta& meta);
+
+/// A Netpbm header: binary P5/P6 or ASCII P2/P3.
+struct PnmHeader {
+  bool ascii = false;
+  std::int64_t height = 0, width = 0, channels = 1;
+  std::uint64_t maxval = 255;
+  DType dtype = DType::u8;        ///< u16 when maxval > 255
+  std::uint64_t data_offset = 0;  ///< where the samples start
+};
+
+/// Parses the header at the start of `bytes`: the whole file when `whole`, else its first bytes
+/// (then nullopt when the header may go on past them: read more and call again). Checks the
+/// magic number, maxval and the file's size (`file_size`: at least a byte per sample, and all
+/// the data of a binary file). Throws as read_image does.
+std::optional<PnmHeader> parse_pnm_header(std::string_view bytes, bool whole,
+                                          std::uint64_t file_size, const std::string& path,
+                                          const char* parameter);
+/// The header write_image writes for a binary image: P5 (1 channel) or P6, maxval 255 or 65535.
+std::string pnm_header(DType dtype, std::int64_t height, std::int64_t width,
+                       std::int64_t channels);
+/// Converts `count` samples between a binary Netpbm file (16-bit big-endian) and memory, either
+/// way (the same byte shuffle): u8 copies, u16 swaps on little-endian machines.
+void convert_pnm_samples(const void* src, std::size_t count, DType dtype, void* dst);
 
 }  // namespace convkit::io

@@ -27,6 +27,11 @@ namespace {
 // Refuse images with more samples than this before allocating them (16 GiB of u8).
 constexpr std::uint64_t kMaxSamples = std::uint64_t(1) << 34;
 
+struct CloseFile {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, CloseFile>;
+
 
 // --- libjpeg error handling -----------------------------------------------------------------
 // libjpeg's default error_exit() prints and calls exit(); ours records the message and longjmps
@@ -78,6 +83,7 @@ void install_errors(JpegErrors* e) {
 struct Decoder {
   jpeg_decompress_struct cinfo{};  // zeroed: jpeg_destroy is safe even if create failed
   JpegErrors errors{};
+  bool started = false;  // jpeg_start_decompress was called
   ~Decoder() { jpeg_destroy_decompress(&cinfo); }
 };
 
@@ -85,17 +91,19 @@ struct Header {
   std::uint64_t width = 0, height = 0;
   int components = 0;  // in the file
   int channels = 0;    // we return; 0 when the component count is unsupported
+  bool progressive = false;
 };
 
-bool read_header(Decoder* d, const unsigned char* data, unsigned long size, Header* h) {
+bool read_header(Decoder* d, std::FILE* file, Header* h) {
   j_decompress_ptr cinfo = &d->cinfo;
   install_errors(&d->errors);
   cinfo->err = &d->errors.pub;
   if (setjmp(d->errors.jump)) return false;
   jpeg_create_decompress(cinfo);
-  jpeg_mem_src(cinfo, data, size);
+  jpeg_stdio_src(cinfo, file);
   jpeg_read_header(cinfo, TRUE);  // a tables-only stream is an error (JERR_NO_IMAGE)
   h->components = cinfo->num_components;
+  h->progressive = jpeg_has_multiple_scans(cinfo);
   // Pillow picks its mode from the component count alone (1 L, 3 RGB, 4 CMYK) and asks libjpeg
   // for that color space; libjpeg converts YCbCr -> RGB and YCCK -> CMYK itself.
   switch (cinfo->num_components) {
@@ -117,20 +125,26 @@ bool read_header(Decoder* d, const unsigned char* data, unsigned long size, Head
   return true;
 }
 
-bool decode(Decoder* d, unsigned char* out, std::size_t row_bytes) {
+// The next `count` rows into rows[0..count). The first call starts decompressing (a progressive
+// file is then read to its end: libjpeg buffers all its coefficients); the one that reaches the
+// last row reads up to EOI, so that a file cut after its last scan still fails, as in Pillow.
+bool decode_rows(Decoder* d, unsigned char* const* rows, JDIMENSION count) {
   j_decompress_ptr cinfo = &d->cinfo;
   if (setjmp(d->errors.jump)) return false;
-  // A progressive file is read to its end here (libjpeg buffers all its coefficients).
-  jpeg_start_decompress(cinfo);
-  while (cinfo->output_scanline < cinfo->output_height) {
-    JSAMPROW rows[16];
-    JDIMENSION n = cinfo->output_height - cinfo->output_scanline;
-    if (n > 16) n = 16;
-    for (JDIMENSION i = 0; i < n; ++i) rows[i] = out + (cinfo->output_scanline + i) * row_bytes;
-    jpeg_read_scanlines(cinfo, rows, n);
+  if (!d->started) {
+    d->started = true;
+    jpeg_start_decompress(cinfo);
   }
-  // Reads up to EOI, so a file cut after its last scan still fails, as in Pillow.
-  jpeg_finish_decompress(cinfo);
+  for (JDIMENSION done = 0; done < count;) {
+    const JDIMENSION got =
+        jpeg_read_scanlines(cinfo, const_cast<JSAMPARRAY>(rows + done), count - done);
+    if (got == 0) {  // only a suspending data source does this; ours never suspends
+      d->errors.code = JWRN_JPEG_EOF;
+      return false;
+    }
+    done += got;
+  }
+  if (cinfo->output_scanline == cinfo->output_height) jpeg_finish_decompress(cinfo);
   return true;
 }
 
@@ -159,12 +173,7 @@ bool decode(Decoder* d, unsigned char* out, std::size_t row_bytes) {
 struct Encoder {
   jpeg_compress_struct cinfo{};
   JpegErrors errors{};
-  unsigned char* buffer = nullptr;  // malloc'd and grown by jpeg_mem_dest; ours to free
-  unsigned long size = 0;
-  ~Encoder() {
-    jpeg_destroy_compress(&cinfo);
-    std::free(buffer);
-  }
+  ~Encoder() { jpeg_destroy_compress(&cinfo); }
 };
 
 // Row y of a u8 HxW or HxWxC view as `channels` interleaved bytes: the view's own memory when
@@ -180,16 +189,16 @@ const unsigned char* row_of(const ConstTensorView& t, std::int64_t y, int channe
   return buffer;
 }
 
-bool encode(Encoder* e, const ConstTensorView* t, int channels, const JpegOptions* o,
-            unsigned char* row_buffer) {
+bool encode_start(Encoder* e, std::FILE* file, JDIMENSION height, JDIMENSION width,
+                  int channels, const JpegOptions* o) {
   j_compress_ptr cinfo = &e->cinfo;
   install_errors(&e->errors);
   cinfo->err = &e->errors.pub;
   if (setjmp(e->errors.jump)) return false;
   jpeg_create_compress(cinfo);
-  jpeg_mem_dest(cinfo, &e->buffer, &e->size);
-  cinfo->image_width = JDIMENSION(t->dim(1));
-  cinfo->image_height = JDIMENSION(t->dim(0));
+  jpeg_stdio_dest(cinfo, file);
+  cinfo->image_width = width;
+  cinfo->image_height = height;
   cinfo->input_components = channels;
   cinfo->in_color_space = channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
   // Pillow's JPEG writer with its defaults does exactly this: libjpeg's defaults (JFIF, YCbCr
@@ -199,54 +208,207 @@ bool encode(Encoder* e, const ConstTensorView* t, int channels, const JpegOption
   jpeg_set_quality(cinfo, o->quality, TRUE);
   if (o->progressive) jpeg_simple_progression(cinfo);
   jpeg_start_compress(cinfo, TRUE);
-  while (cinfo->next_scanline < cinfo->image_height) {
-    auto row = const_cast<JSAMPROW>(row_of(*t, cinfo->next_scanline, channels, row_buffer));
-    jpeg_write_scanlines(cinfo, &row, 1);
-  }
-  jpeg_finish_compress(cinfo);
+  return true;
+}
+
+bool encode_row(Encoder* e, const unsigned char* row) {
+  if (setjmp(e->errors.jump)) return false;
+  auto rows = const_cast<JSAMPROW>(row);
+  jpeg_write_scanlines(&e->cinfo, &rows, 1);
+  return true;
+}
+
+bool encode_finish(Encoder* e) {
+  if (setjmp(e->errors.jump)) return false;
+  jpeg_finish_compress(&e->cinfo);
   return true;
 }
 
 }  // namespace
 
-Tensor read_jpeg(const std::string& path, const char* parameter) {
-  const std::string bytes = read_file(path);
-  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
-  if (bytes.empty()) io_fail(path, "empty file (0 bytes), not a JPEG image");
-  // Every JPEG starts with the SOI marker FF D8; anything else is another kind of file.
-  if (data[0] != 0xFF || (bytes.size() >= 2 && data[1] != 0xD8))
-    throw Error(parameter, in_quotes(path) + " is not a JPEG file (no FF D8 start marker)");
-  if (bytes.size() < 2) io_fail(path, "truncated JPEG file (1 byte)");
+// --- decoding in steps ----------------------------------------------------------------------
 
-  auto decoder = std::make_unique<Decoder>();
-  Header h;
-  if (!read_header(decoder.get(), data, bytes.size(), &h))
-    fail_read(path, parameter, decoder->errors);
-  if (h.channels == 0) {
-    throw Error(parameter, in_quotes(path) + ": JPEG with " + std::to_string(h.components) +
+struct JpegDecoder::State {
+  std::string path;
+  const char* parameter = "input";
+  File file;  // declared before the decoder, so that it closes after it
+  Decoder decoder;
+  Header header;
+  std::int64_t next_row = 0;
+  bool failed = false;  // libjpeg's state is undefined after an error: no more calls
+
+  [[noreturn]] void fail() {
+    failed = true;
+    fail_read(path, parameter, decoder.errors);
+  }
+};
+
+JpegDecoder::JpegDecoder(const std::string& path, const char* parameter)
+    : s_(std::make_unique<State>()) {
+  State& s = *s_;
+  s.path = path;
+  s.parameter = parameter;
+  s.file.reset(std::fopen(path.c_str(), "rb"));
+  if (!s.file) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
+  unsigned char magic[2] = {0, 0};
+  const std::size_t got = std::fread(magic, 1, 2, s.file.get());
+  if (got < 2 && std::ferror(s.file.get()))
+    io_fail(path, std::string("read failed: ") + std::strerror(errno));
+  if (got == 0) io_fail(path, "empty file (0 bytes), not a JPEG image");
+  // Every JPEG starts with the SOI marker FF D8; anything else is another kind of file.
+  if (magic[0] != 0xFF || (got >= 2 && magic[1] != 0xD8))
+    throw Error(parameter, in_quotes(path) + " is not a JPEG file (no FF D8 start marker)");
+  if (got < 2) io_fail(path, "truncated JPEG file (1 byte)");
+  if (std::fseek(s.file.get(), 0, SEEK_SET) != 0)
+    io_fail(path, std::string("cannot seek: ") + std::strerror(errno));
+  if (!read_header(&s.decoder, s.file.get(), &s.header)) s.fail();
+  if (s.header.channels == 0) {
+    throw Error(parameter, in_quotes(path) + ": JPEG with " +
+                               std::to_string(s.header.components) +
                                " components is not supported (1 gray, 3 RGB/YCbCr, 4 CMYK/YCCK)");
   }
-  if (h.width * h.height * std::uint64_t(h.channels) > kMaxSamples) {
-    throw Error(parameter, in_quotes(path) + ": a " + std::to_string(h.height) + "x" +
-                               std::to_string(h.width) + "x" + std::to_string(h.channels) +
+}
+
+JpegDecoder::~JpegDecoder() = default;
+
+std::int64_t JpegDecoder::height() const { return std::int64_t(s_->header.height); }
+std::int64_t JpegDecoder::width() const { return std::int64_t(s_->header.width); }
+int JpegDecoder::channels() const { return s_->header.channels; }
+bool JpegDecoder::progressive() const { return s_->header.progressive; }
+
+void JpegDecoder::read_rows(unsigned char* const* rows, std::int64_t count) {
+  State& s = *s_;
+  if (count < 0 || count > std::int64_t(s.header.height) - s.next_row) {
+    throw Error("rows", in_quotes(s.path) + ": cannot read " + std::to_string(count) +
+                            " more rows after row " + std::to_string(s.next_row));
+  }
+  if (s.failed) s.fail();
+  if (count == 0) return;
+  if (!decode_rows(&s.decoder, rows, JDIMENSION(count))) s.fail();
+  s.next_row += count;
+  if (s.header.channels == 4) {
+    // Pillow unpacks every 4-component JPEG as "CMYK;I" (Adobe writes CMYK inverted).
+    const std::size_t row_bytes = std::size_t(s.header.width) * 4;
+    for (std::int64_t y = 0; y < count; ++y)
+      for (std::size_t i = 0; i < row_bytes; ++i)
+        rows[y][i] = static_cast<unsigned char>(255 - rows[y][i]);
+  }
+}
+
+// --- encoding in steps ----------------------------------------------------------------------
+
+struct JpegEncoder::State {
+  std::string path;
+  File file;
+  Encoder encoder;
+  std::int64_t height = 0, width = 0, next_row = 0;
+  int channels = 0;
+  bool done = false;    // finished, or failed and removed
+  bool failed = false;  // failed: the file was removed
+  std::vector<unsigned char> row_buffer;
+
+  ~State() {
+    jpeg_destroy_compress(&encoder.cinfo);
+    if (file && !done) {
+      file.reset();
+      std::remove(path.c_str());
+    }
+  }
+  [[noreturn]] void refuse() const {
+    io_fail(path, "cannot go on after an earlier failure (the file was removed)");
+  }
+  // Closes and removes the file, then throws.
+  [[noreturn]] void fail(const std::string& what) {
+    jpeg_destroy_compress(&encoder.cinfo);
+    file.reset();
+    std::remove(path.c_str());
+    done = failed = true;
+    io_fail(path, what);
+  }
+};
+
+JpegEncoder::JpegEncoder(const std::string& path, std::int64_t height, std::int64_t width,
+                         int channels, const JpegOptions& o)
+    : s_(std::make_unique<State>()) {
+  if (o.quality < 0 || o.quality > 100)
+    throw Error("quality", "must be 0..100 for a JPEG, got " + std::to_string(o.quality));
+  State& s = *s_;
+  s.path = path;
+  s.height = height;
+  s.width = width;
+  s.channels = channels;
+  s.row_buffer.resize(std::size_t(width) * std::size_t(channels));
+  errno = 0;
+  s.file.reset(std::fopen(path.c_str(), "wb"));
+  if (!s.file) io_fail(path, std::string("cannot create: ") + std::strerror(errno));
+  if (!encode_start(&s.encoder, s.file.get(), JDIMENSION(height), JDIMENSION(width), channels,
+                    &o))
+    s.fail(std::string("cannot encode JPEG: ") + s.encoder.errors.message);
+}
+
+JpegEncoder::~JpegEncoder() = default;
+
+void JpegEncoder::write_rows(ConstTensorView band) {
+  State& s = *s_;
+  if (s.failed) s.refuse();
+  const std::int64_t rows = band.rank() >= 1 ? band.dim(0) : 0;
+  const bool shape_ok = band.dtype() == DType::u8 && band.dim(1) == s.width &&
+                        ((band.rank() == 2 && s.channels == 1) ||
+                         (band.rank() == 3 && band.dim(2) == s.channels));
+  if (!shape_ok || s.done || rows > s.height - s.next_row) {
+    throw Error("band", band.geometry().shape_string() + " " + dtype_name(band.dtype()) +
+                            " does not fit the next rows of " + in_quotes(s.path) + " (" +
+                            std::to_string(s.next_row) + " of " + std::to_string(s.height) +
+                            " written)");
+  }
+  for (std::int64_t y = 0; y < rows; ++y) {
+    if (!encode_row(&s.encoder, row_of(band, y, s.channels, s.row_buffer.data())))
+      s.fail(std::string("cannot encode JPEG: ") + s.encoder.errors.message);
+    ++s.next_row;
+  }
+}
+
+void JpegEncoder::finish() {
+  State& s = *s_;
+  if (s.failed) s.refuse();
+  if (s.done) return;
+  if (s.next_row != s.height) {
+    throw Error("band", in_quotes(s.path) + ": only " + std::to_string(s.next_row) + " of " +
+                            std::to_string(s.height) + " rows were written");
+  }
+  if (!encode_finish(&s.encoder))
+    s.fail(std::string("cannot encode JPEG: ") + s.encoder.errors.message);
+  errno = 0;
+  if (std::fclose(s.file.release()) != 0) {
+    const int err = errno ? errno : EIO;
+    s.fail(std::string("write failed: ") + std::strerror(err));
+  }
+  s.done = true;
+}
+
+// --- whole files ----------------------------------------------------------------------------
+
+Tensor read_jpeg(const std::string& path, const char* parameter) {
+  JpegDecoder decoder(path, parameter);
+  const auto height = std::uint64_t(decoder.height()), width = std::uint64_t(decoder.width());
+  const int channels = decoder.channels();
+  if (width * height * std::uint64_t(channels) > kMaxSamples) {
+    throw Error(parameter, in_quotes(path) + ": a " + std::to_string(height) + "x" +
+                               std::to_string(width) + "x" + std::to_string(channels) +
                                " JPEG is too large (over 2^34 samples)");
   }
-  std::vector<std::int64_t> dims{std::int64_t(h.height), std::int64_t(h.width)};
-  if (h.channels > 1) dims.push_back(h.channels);
+  std::vector<std::int64_t> dims{std::int64_t(height), std::int64_t(width)};
+  if (channels > 1) dims.push_back(channels);
   Tensor image;
   try {
     image = Tensor(DType::u8, std::span<const std::int64_t>(dims));
   } catch (const std::bad_alloc&) {
     io_fail(path, "not enough memory for the decoded image");
   }
-  auto* out = static_cast<unsigned char*>(image.data());
-  if (!decode(decoder.get(), out, std::size_t(h.width) * h.channels))
-    fail_read(path, parameter, decoder->errors);
-  if (h.channels == 4) {
-    // Pillow unpacks every 4-component JPEG as "CMYK;I" (Adobe writes CMYK inverted).
-    const std::size_t n = std::size_t(image.numel());
-    for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<unsigned char>(255 - out[i]);
-  }
+  std::vector<unsigned char*> rows(height);
+  for (std::size_t y = 0; y < rows.size(); ++y)
+    rows[y] = static_cast<unsigned char*>(image.data()) + y * width * std::size_t(channels);
+  decoder.read_rows(rows.data(), std::int64_t(height));
   return image;
 }
 
@@ -268,15 +430,9 @@ void write_jpeg(const std::string& path, ConstTensorView t, const JpegOptions& o
     throw Error("output", where + "shape " + shape + " is too large for a JPEG (sides up to " +
                               std::to_string(JPEG_MAX_DIMENSION) + ")");
   }
-  if (o.quality < 0 || o.quality > 100)
-    throw Error("quality", "must be 0..100 for a JPEG, got " + std::to_string(o.quality));
-
-  const int channels = gray ? 1 : 3;
-  std::vector<unsigned char> row_buffer(std::size_t(t.dim(1)) * channels);
-  auto encoder = std::make_unique<Encoder>();
-  if (!encode(encoder.get(), &t, channels, &o, row_buffer.data()))
-    io_fail(path, std::string("cannot encode JPEG: ") + encoder->errors.message);
-  write_file(path, {}, encoder->buffer, encoder->size);
+  JpegEncoder encoder(path, t.dim(0), t.dim(1), gray ? 1 : 3, o);  // checks the quality
+  encoder.write_rows(t);
+  encoder.finish();
 }
 
 }  // namespace convkit::io

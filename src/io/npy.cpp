@@ -11,6 +11,8 @@
 #include <memory>
 #include <sstream>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "convkit/error.h"
@@ -196,11 +198,11 @@ std::uint64_t read_le(const unsigned char* p, int n) {
   return v;
 }
 
-std::string shape_literal(ConstTensorView t) {
+std::string shape_literal(std::span<const std::int64_t> shape) {
   std::ostringstream os;
   os << '(';
-  for (int i = 0; i < t.rank(); ++i) os << (i ? ", " : "") << t.dim(i);
-  if (t.rank() == 1) os << ',';
+  for (std::size_t i = 0; i < shape.size(); ++i) os << (i ? ", " : "") << shape[i];
+  if (shape.size() == 1) os << ',';
   os << ')';
   return os.str();
 }
@@ -228,12 +230,9 @@ const void* contiguous_data(ConstTensorView t, Tensor& storage) {
   return storage.data();
 }
 
-Tensor read_npy(const std::string& path, const char* parameter) {
-  File f(std::fopen(path.c_str(), "rb"));
-  if (!f) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
-
+NpyHeader read_npy_header(std::FILE* f, const std::string& path, const char* parameter) {
   unsigned char pre[12];
-  std::size_t got = std::fread(pre, 1, 10, f.get());
+  std::size_t got = std::fread(pre, 1, 10, f);
   if (got >= kMagicSize && std::memcmp(pre, kMagic, kMagicSize) != 0)
     throw Error(parameter, "'" + path + "' is not an .npy file (bad magic)");
   if (got < 10) io_fail(path, "truncated .npy file (no complete header)");
@@ -242,7 +241,7 @@ Tensor read_npy(const std::string& path, const char* parameter) {
   if (major == 1) {
     header_len = read_le(pre + 8, 2);
   } else if (major == 2 || major == 3) {
-    if (std::fread(pre + 10, 1, 2, f.get()) != 2) io_fail(path, "truncated .npy file");
+    if (std::fread(pre + 10, 1, 2, f) != 2) io_fail(path, "truncated .npy file");
     header_len = read_le(pre + 8, 4);
   } else {
     throw Error(parameter, "'" + path + "': unsupported .npy format version " +
@@ -250,20 +249,21 @@ Tensor read_npy(const std::string& path, const char* parameter) {
   }
   if (header_len > (1u << 24)) bad_header(path, "implausible header length");
   std::string text(header_len, '\0');
-  if (std::fread(text.data(), 1, header_len, f.get()) != header_len)
+  if (std::fread(text.data(), 1, header_len, f) != header_len)
     io_fail(path, "truncated .npy file (header cut short)");
 
   Header h = HeaderParser(text, path, parameter).parse();
-  auto [dtype, swap] = parse_descr(h.descr, path, parameter);
+  NpyHeader out;
+  std::tie(out.dtype, out.swap) = parse_descr(h.descr, path, parameter);
   const int rank = int(h.shape.size());
   if (rank < 1 || rank > kMaxRank) {
     throw Error(parameter, "'" + path + "': .npy array has rank " + std::to_string(rank) +
                              "; convkit reads ranks 1 to " + std::to_string(kMaxRank));
   }
 
-  // Check the size against the file before allocating, so a corrupt header cannot ask for
-  // terabytes.
-  const std::uint64_t item = dtype_size(dtype);
+  // Check the size against the file before anyone allocates or maps it, so a corrupt header
+  // cannot ask for terabytes.
+  const std::uint64_t item = dtype_size(out.dtype);
   std::uint64_t count = 1;
   for (auto d : h.shape) {
     if (d != 0 && count > std::numeric_limits<std::uint64_t>::max() / item / std::uint64_t(d))
@@ -271,14 +271,34 @@ Tensor read_npy(const std::string& path, const char* parameter) {
     count *= std::uint64_t(d);
   }
   const std::uint64_t bytes = count * item;
-  long here = std::ftell(f.get());
-  if (std::fseek(f.get(), 0, SEEK_END) != 0) io_fail(path, "cannot seek");
-  long end = std::ftell(f.get());
-  if (here < 0 || end < 0 || std::fseek(f.get(), here, SEEK_SET) != 0) io_fail(path, "cannot seek");
+  long here = std::ftell(f);
+  if (std::fseek(f, 0, SEEK_END) != 0) io_fail(path, "cannot seek");
+  long end = std::ftell(f);
+  if (here < 0 || end < 0 || std::fseek(f, here, SEEK_SET) != 0) io_fail(path, "cannot seek");
   if (std::uint64_t(end - here) < bytes) {
     io_fail(path, "truncated .npy file (expected " + std::to_string(bytes) + " data bytes, found " +
                       std::to_string(end - here) + ")");
   }
+  out.fortran_order = h.fortran_order;
+  out.shape = std::move(h.shape);
+  out.data_offset = std::uint64_t(here);
+  out.data_bytes = bytes;
+  return out;
+}
+
+void swap_npy_bytes(void* data, std::size_t count, DType dtype) {
+  const std::size_t item = dtype_size(dtype);
+  const std::size_t scalar = is_complex(dtype) ? item / 2 : item;
+  if (scalar > 1) byte_swap(data, count * (item / scalar), scalar);
+}
+
+Tensor read_npy(const std::string& path, const char* parameter) {
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) io_fail(path, std::string("cannot open: ") + std::strerror(errno));
+  const NpyHeader h = read_npy_header(f.get(), path, parameter);
+  const DType dtype = h.dtype;
+  const int rank = int(h.shape.size());
+  const std::uint64_t bytes = h.data_bytes;
 
   // Fortran order is C order of the reversed shape; read that, then transpose into C order.
   std::vector<std::int64_t> file_shape = h.shape;
@@ -286,10 +306,7 @@ Tensor read_npy(const std::string& path, const char* parameter) {
   Tensor raw(dtype, std::span<const std::int64_t>(file_shape));
   if (bytes && std::fread(raw.data(), 1, bytes, f.get()) != bytes)
     io_fail(path, std::string("read failed: ") + std::strerror(errno));
-  if (swap) {
-    std::size_t scalar = is_complex(dtype) ? item / 2 : item;
-    byte_swap(raw.data(), std::size_t(count) * (item / scalar), scalar);
-  }
+  if (h.swap) swap_npy_bytes(raw.data(), std::size_t(raw.numel()), dtype);
   if (!h.fortran_order || rank == 1) return raw;
 
   std::array<std::int64_t, kMaxRank> strides{};
@@ -319,17 +336,10 @@ void write_file(const std::string& path, std::string_view header, const void* da
   }
 }
 
-void write_npy(const std::string& path, ConstTensorView t) {
-  if (t.rank() < 1 || t.rank() > kMaxRank) {
-    throw Error("output", "'" + path + "': cannot write a rank-" + std::to_string(t.rank()) +
-                              " array (ranks 1 to " + std::to_string(kMaxRank) + ")");
-  }
-  Tensor storage;
-  const void* data = contiguous_data(t, storage);
-
-  char order = dtype_size(t.dtype()) == 1 ? '|' : kNativeOrder;
-  std::string header = std::string("{'descr': '") + order + descr_of(t.dtype()) +
-                       "', 'fortran_order': False, 'shape': " + shape_literal(t) + ", }";
+std::string npy_header(DType dtype, std::span<const std::int64_t> shape) {
+  char order = dtype_size(dtype) == 1 ? '|' : kNativeOrder;
+  std::string header = std::string("{'descr': '") + order + descr_of(dtype) +
+                       "', 'fortran_order': False, 'shape': " + shape_literal(shape) + ", }";
   // NumPy pads with spaces and ends with '\n' so that the data is 64-byte aligned.
   std::size_t total = kMagicSize + 4 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -340,8 +350,19 @@ void write_npy(const std::string& path, ConstTensorView t) {
   prefix.push_back('\x00');
   prefix.push_back(char(header.size() & 0xff));
   prefix.push_back(char((header.size() >> 8) & 0xff));
+  return prefix + header;
+}
 
-  write_file(path, prefix + header, data, std::size_t(t.numel()) * dtype_size(t.dtype()));
+void write_npy(const std::string& path, ConstTensorView t) {
+  if (t.rank() < 1 || t.rank() > kMaxRank) {
+    throw Error("output", "'" + path + "': cannot write a rank-" + std::to_string(t.rank()) +
+                              " array (ranks 1 to " + std::to_string(kMaxRank) + ")");
+  }
+  Tensor storage;
+  const void* data = contiguous_data(t, storage);
+  const std::span<const std::int64_t> shape(t.geometry().shape.data(), std::size_t(t.rank()));
+  write_file(path, npy_header(t.dtype(), shape), data,
+             std::size_t(t.numel()) * dtype_size(t.dtype()));
 }
 
 }  // namespace convkit::io

@@ -28,7 +28,9 @@ class MemoryReader final : public io::RowReader {
   }
   bool random_access() const override { return random_; }
   void read_rows(std::int64_t y0, TensorView dst) override {
-    if (!random_) EXPECT_EQ(y0, next_) << "a sequential reader was read out of order";
+    if (!random_) {
+      EXPECT_EQ(y0, next_) << "a sequential reader was read out of order";
+    }
     ASSERT_GE(y0, 0);
     ASSERT_LE(y0 + dst.dim(0), layout_.height);
     std::memcpy(dst.data(), static_cast<const char*>(image_.data()) + y0 * layout_.row_bytes(),
@@ -188,7 +190,9 @@ TEST(Stream, BandsGiveTheWholeImagesBitsForEveryFilterBorderAndBandHeight) {
     ASSERT_TRUE(same_bits(writer.image(), expected))
         << "case " << i << ": " << k.name << " " << dtype_name(t) << " " << h << "x" << w << "x"
         << c << " bands of " << bands.band_rows << (k.wrap ? " wrap" : "");
-    if (!k.wrap) EXPECT_EQ(reader.rows_read, h) << "the halo is copied, not read again";
+    if (!k.wrap) {
+      EXPECT_EQ(reader.rows_read, h) << "the halo is copied, not read again";
+    }
   }
 }
 

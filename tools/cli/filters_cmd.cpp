@@ -15,6 +15,7 @@
 #include "filters_cmd.h"
 
 #include <charconv>
+#include <cmath>
 #include <chrono>
 #include <sstream>
 #include <string_view>
@@ -32,7 +33,7 @@ using Clock = std::chrono::steady_clock;
 
 // Every option any filter command has; each command registers the ones it takes.
 struct Options {
-  std::string in, out;
+  ImageIoOptions files;
   std::string style = "opencv";
   std::string border = "reflect101", mode = "reflect", depth = "same";
   std::string ksize, size, anchor, origin, radius, kx, ky;
@@ -112,9 +113,7 @@ class Impl final : public FilterCommands {
     auto c = std::make_unique<Command>();
     c->kind = kind;
     c->app = app.add_subcommand(name, description)->group("Image filters");
-    c->app->add_option("IN", c->o.in, "Input: .npy, .png, .pgm or .ppm")->required();
-    c->app->add_option("OUT", c->o.out, "Output file (.npy, or .png/.pgm/.ppm for u8/u16)")
-        ->required();
+    hooks_.add_image_options(c->app, c->o.files, "IN: .npy, .png, .pgm/.ppm, .jpg, .tif, .webp");
     commands_.push_back(std::move(c));
     return *commands_.back();
   }
@@ -305,6 +304,15 @@ class Impl final : public FilterCommands {
 
   // --- running ------------------------------------------------------------------------------
 
+  // Rows a Gaussian of this sigma reaches: OpenCV's kernel is 2*round(3 or 4 sigma)+1 taps.
+  static std::int64_t gaussian_reach(double sigma) {
+    return std::int64_t(std::ceil(4.0 * std::max(sigma, 0.0))) + 1;
+  }
+  // scipy.ndimage's radius: int(truncate * sigma + 0.5).
+  static std::int64_t scipy_reach(double sigma, double truncate) {
+    return std::int64_t(truncate * std::max(sigma, 0.0) + 0.5);
+  }
+
   int run(Command& c) {
     const Options& o = c.o;
     const bool scipy = o.style == "scipy";
@@ -312,38 +320,44 @@ class Impl final : public FilterCommands {
       if (opt->count() > 0 && scipy_only != scipy)
         usage(c.app->get_name() + ": " + opt->get_name() + " is for --style " +
               (scipy_only ? "scipy" : "opencv"));
-    std::string explanation;
-    const PlanOptions plan = hooks_.start(&explanation);
-    Tensor in = hooks_.read(o.in);
     std::optional<DType> depth;
     if (o.depth != "same") depth = parse_dtype(o.depth, "depth");
-    ImageOptions image{Layout::HWC, plan};
-    ndimage::Options nd;
-    nd.mode = ndimage::parse_mode(o.mode);
-    nd.cval = o.cval;
-    nd.output = depth;
-    nd.plan = plan;
     const Border b = parse_border(o.border);
+    const auto mode = ndimage::parse_mode(o.mode);
     const double sy = o.sigma_y != 0 ? o.sigma_y : o.sigma;
+    const bool given_sigma = c.app->get_option_no_throw("--sigma") &&
+                             c.app->get_option("--sigma")->count() +
+                                     (c.app->get_option_no_throw("--sigma-y")
+                                          ? c.app->get_option("--sigma-y")->count()
+                                          : 0) >
+                                 0;
 
-    // The output dtype, checked against OUT before computing.
-    DType out_dtype = depth.value_or(in.dtype());
-    if (c.kind == Kind::unsharp || (c.kind == Kind::gaussian && !scipy)) out_dtype = in.dtype();
+    ImageJob job;
+    job.command = c.app->get_name();
+    job.wrap = scipy ? (o.mode == "wrap" || o.mode == "grid-wrap") : b == Border::wrap;
+    job.temp_bytes_per_sample = scipy ? 16 : 8;
+    job.out_dtype = [depth](DType in) { return depth.value_or(in); };
+    if (c.kind == Kind::unsharp || (c.kind == Kind::gaussian && !scipy))
+      job.out_dtype = [](DType in) { return in; };
     if (c.kind == Kind::gradient && !scipy)
-      out_dtype = in.dtype() == DType::f64 ? DType::f64 : DType::f32;
-    hooks_.check_output(
-        o.out, out_dtype,
-        std::span<const std::int64_t>(in.geometry().shape.data(), std::size_t(in.rank())),
-        " or --depth u8");
-
-    std::string detail;
+      job.out_dtype = [](DType in) { return in == DType::f64 ? DType::f64 : DType::f32; };
+    // The option sets of each style, made for the plan the runner passes.
+    auto image = [](const PlanOptions& plan) { return ImageOptions{Layout::HWC, plan}; };
+    auto nd = [mode, cval = o.cval, depth](const PlanOptions& plan) {
+      ndimage::Options n;
+      n.mode = mode;
+      n.cval = cval;
+      n.output = depth;
+      n.plan = plan;
+      return n;
+    };
     auto axis_of = [&]() {
       if (!((o.dx == 1 && o.dy == 0) || (o.dx == 0 && o.dy == 1)))
         usage(c.app->get_name() + ": --style scipy takes --dx 1 (axis 1) or --dy 1 (axis 0)");
       return o.dx == 1 ? 1 : 0;
     };
-    const auto start = Clock::now();
-    Tensor out;
+    std::int64_t reach = 1;
+    using Fn = std::function<Tensor(ConstTensorView, const PlanOptions&)>;
     switch (c.kind) {
       case Kind::gaussian:
         if (scipy) {
@@ -352,98 +366,138 @@ class Impl final : public FilterCommands {
             auto [rx, ry] = pair_of(o.radius, ',', "--radius", "R or RX,RY (e.g. 4 or 4,2)");
             radius = {ry, rx};
           }
-          out = ndimage::gaussian_filter(in, {sy, o.sigma}, {o.dy, o.dx}, o.truncate, radius, nd);
-          detail = "scipy gaussian_filter, sigma " + num(o.sigma) + ", mode " + o.mode;
+          reach = radius[0] >= 0 ? radius[0] : scipy_reach(sy, o.truncate);
+          job.apply = [=, sx = o.sigma, order = std::array<int, 2>{o.dy, o.dx},
+                       t = o.truncate](ConstTensorView in, const PlanOptions& plan) {
+            return ndimage::gaussian_filter(in, {sy, sx}, order, t, radius, nd(plan));
+          };
+          job.detail = "scipy gaussian_filter, sigma " + num(o.sigma) + ", mode " + o.mode;
         } else {
           KSize k{0, 0};
           if (!o.ksize.empty()) {
             auto [w, h] = pair_of(o.ksize, 'x', "--ksize", "N or WxH (e.g. 5 or 5x3)");
             k = {w, h};
           }
-          out = gaussian_blur(in, k, o.sigma, o.sigma_y, b, image);
-          detail = "GaussianBlur, sigma " + num(o.sigma) + ", border " + o.border;
+          reach = k.height > 0 ? k.height / 2 : gaussian_reach(sy);
+          job.apply = [=, sx = o.sigma, sy0 = o.sigma_y](ConstTensorView in,
+                                                          const PlanOptions& plan) {
+            return gaussian_blur(in, k, sx, sy0, b, image(plan));
+          };
+          job.detail = "GaussianBlur, sigma " + num(o.sigma) + ", border " + o.border;
         }
         break;
       case Kind::box: {
         auto [w, h] = pair_of(o.size, 'x', "--size", "N or WxH (e.g. 5 or 5x3)");
+        reach = std::max(h - 1, 0);
         if (scipy) {
           std::pair<int, int> org{0, 0};
           if (!o.origin.empty())
             org = pair_of(o.origin, ',', "--origin", "N or X,Y (e.g. 0 or -1,0)");
-          out = ndimage::uniform_filter(in, {h, w}, {org.second, org.first}, nd);
-          detail = "scipy uniform_filter, mode " + o.mode;
+          job.apply = [=](ConstTensorView in, const PlanOptions& plan) {
+            return ndimage::uniform_filter(in, {h, w}, {org.second, org.first}, nd(plan));
+          };
+          job.detail = "scipy uniform_filter, mode " + o.mode;
         } else {
           Anchor a{};
           if (!o.anchor.empty()) {
             auto [ax, ay] = pair_of(o.anchor, ',', "--anchor", "X,Y (e.g. 1,1; -1,-1 = centre)");
             a = {ax, ay};
           }
-          out = box_filter(in, depth, {w, h}, a, !o.no_normalize, b, image);
-          detail = std::string(o.no_normalize ? "box sum" : "box mean") + ", border " + o.border;
+          job.apply = [=, normalize = !o.no_normalize](ConstTensorView in,
+                                                       const PlanOptions& plan) {
+            return box_filter(in, depth, {w, h}, a, normalize, b, image(plan));
+          };
+          job.detail = std::string(o.no_normalize ? "box sum" : "box mean") + ", border " + o.border;
         }
         break;
       }
       case Kind::sobel:
-        out = scipy ? ndimage::sobel(in, axis_of(), nd)
-                    : sobel(in, depth, o.dx, o.dy, o.kint, o.scale, o.delta, b, image);
-        detail = scipy ? "scipy sobel, mode " + o.mode : "Sobel, border " + o.border;
+        reach = std::max(o.kint, 3) / 2;
+        job.apply = scipy ? Fn([=, axis = axis_of()](ConstTensorView in, const PlanOptions& plan) {
+          return ndimage::sobel(in, axis, nd(plan));
+        })
+                          : Fn([=, o = o](ConstTensorView in, const PlanOptions& plan) {
+                              return sobel(in, depth, o.dx, o.dy, o.kint, o.scale, o.delta, b,
+                                           image(plan));
+                            });
+        job.detail = scipy ? "scipy sobel, mode " + o.mode : "Sobel, border " + o.border;
         break;
       case Kind::scharr:
-        out = scharr(in, depth, o.dx, o.dy, o.scale, o.delta, b, image);
-        detail = "Scharr, border " + o.border;
+        job.apply = [=, o = o](ConstTensorView in, const PlanOptions& plan) {
+          return scharr(in, depth, o.dx, o.dy, o.scale, o.delta, b, image(plan));
+        };
+        job.detail = "Scharr, border " + o.border;
         break;
       case Kind::prewitt:
-        out = ndimage::prewitt(in, axis_of(), nd);
-        detail = "scipy prewitt, mode " + o.mode;
+        job.apply = [=, axis = axis_of()](ConstTensorView in, const PlanOptions& plan) {
+          return ndimage::prewitt(in, axis, nd(plan));
+        };
+        job.detail = "scipy prewitt, mode " + o.mode;
         break;
       case Kind::laplacian:
-        if (scipy &&
-            (c.app->get_option("--sigma")->count() + c.app->get_option("--sigma-y")->count()) > 0)
-          out = ndimage::gaussian_laplace(in, {sy, o.sigma}, o.truncate, nd);
-        else
-          out = scipy ? ndimage::laplace(in, nd)
-                      : laplacian(in, depth, o.kint, o.scale, o.delta, b, image);
-        detail = scipy ? "scipy laplace, mode " + o.mode : "Laplacian, border " + o.border;
+        if (scipy && given_sigma) {
+          reach = scipy_reach(sy, o.truncate);
+          job.apply = [=, sx = o.sigma, t = o.truncate](ConstTensorView in,
+                                                         const PlanOptions& plan) {
+            return ndimage::gaussian_laplace(in, {sy, sx}, t, nd(plan));
+          };
+        } else if (scipy) {
+          job.apply = [=](ConstTensorView in, const PlanOptions& plan) {
+            return ndimage::laplace(in, nd(plan));
+          };
+        } else {
+          reach = std::max(o.kint, 3) / 2;
+          job.apply = [=, o = o](ConstTensorView in, const PlanOptions& plan) {
+            return laplacian(in, depth, o.kint, o.scale, o.delta, b, image(plan));
+          };
+        }
+        job.detail = scipy ? "scipy laplace, mode " + o.mode : "Laplacian, border " + o.border;
         break;
       case Kind::gradient:
         if (scipy) {
-          if (c.app->get_option("--sigma")->count() == 0)
+          if (!given_sigma)
             usage("gradient: --style scipy needs --sigma (gaussian_gradient_magnitude)");
-          out = ndimage::gaussian_gradient_magnitude(in, {sy, o.sigma}, o.truncate, nd);
+          reach = scipy_reach(sy, o.truncate);
+          job.apply = [=, sx = o.sigma, t = o.truncate](ConstTensorView in,
+                                                         const PlanOptions& plan) {
+            return ndimage::gaussian_gradient_magnitude(in, {sy, sx}, t, nd(plan));
+          };
         } else {
-          out = gradient_magnitude(in, o.kint, b, image);
+          reach = std::max(o.kint, 3) / 2;
+          job.apply = [=, k = o.kint](ConstTensorView in, const PlanOptions& plan) {
+            return gradient_magnitude(in, k, b, image(plan));
+          };
         }
-        detail = scipy ? "scipy gaussian_gradient_magnitude" : "|Sobel|, border " + o.border;
+        job.detail = scipy ? "scipy gaussian_gradient_magnitude" : "|Sobel|, border " + o.border;
         break;
       case Kind::unsharp:
-        out = unsharp_mask(in, o.sigma, o.amount, o.threshold, b, image);
-        detail = "unsharp mask, border " + o.border;
+        reach = gaussian_reach(o.sigma);
+        job.apply = [=, o = o](ConstTensorView in, const PlanOptions& plan) {
+          return unsharp_mask(in, o.sigma, o.amount, o.threshold, b, image(plan));
+        };
+        job.detail = "unsharp mask, border " + o.border;
         break;
       case Kind::sepfilter: {
         Filter2dOptions f;
         f.border = b;
         f.delta = o.delta;
-        f.plan = plan;
         if (!o.anchor.empty()) {
           auto [ax, ay] = pair_of(o.anchor, ',', "--anchor", "X,Y (e.g. 1,1; -1,-1 = centre)");
           f.anchor = {ax, ay};
         }
-        Tensor kx = io::parse_kernel_string(o.kx), ky = io::parse_kernel_string(o.ky);
-        out = sep_filter2d(in, depth, kx, ky, f);
-        detail = "sepFilter2D, border " + o.border;
+        auto kx = std::make_shared<Tensor>(io::parse_kernel_string(o.kx));
+        auto ky = std::make_shared<Tensor>(io::parse_kernel_string(o.ky));
+        reach = std::max<std::int64_t>(ky->numel() - 1, 0);
+        job.apply = [=](ConstTensorView in, const PlanOptions& plan) mutable {
+          f.plan = plan;
+          return sep_filter2d(in, depth, *kx, *ky, f);
+        };
+        job.detail = "sepFilter2D, border " + o.border;
         break;
       }
     }
-    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    hooks_.write(o.out, out);
-    auto describe = [](ConstTensorView t) {
-      return t.geometry().shape_string() + " " + dtype_name(t.dtype());
-    };
-    hooks_.report(explanation,
-                  c.app->get_name() + ": " + o.in + " " + describe(in) + " -> " + o.out + " " +
-                      describe(out) + " [" + detail + "]",
-                  ms);
-    return 0;
+    job.reach = {reach, reach};
+    return hooks_.run_images(o.files, job);
   }
 };
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "convkit/convkit.h"
+#include "image_jobs.h"
 
 namespace convkit::cli {
 
@@ -36,6 +37,10 @@ struct Hooks {
   std::function<void(const std::string& out, const std::string& data)> write_text;
   /// --explain / --verbose output for a finished command.
   std::function<void(const std::string& plan, const std::string& line, double ms)> report;
+  /// Adds FILES and the file, memory and progress options of image jobs (image_jobs.h).
+  std::function<void(CLI::App*, ImageIoOptions&, const char* in_help)> add_image_options;
+  /// Runs an image job on the files given (image_jobs.h): the exit status.
+  std::function<int(const ImageIoOptions&, const ImageJob&)> run_images;
   /// Throws main.cpp's usage error (exit status 2) with this message.
   std::function<void(const std::string& message)> usage_error;
 };

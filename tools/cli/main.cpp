@@ -37,6 +37,8 @@
 #include "io/image.h"
 #include "io/kernel_text.h"
 #include "steps_cmd.h"
+#include "image_jobs.h"
+#include "atomic_output.h"
 
 namespace {
 
@@ -61,11 +63,12 @@ struct CommonOptions {
 
 struct SignalOptions {
   std::string in, kernel, out;
+  convkit::cli::ImageIoOptions files;  // --memory, --stream, ... (IN and OUT are above)
   std::string mode = "full", boundary = "fill", fillvalue = "0";
 };
 
 struct FilterOptions {
-  std::string in, out;
+  convkit::cli::ImageIoOptions files;
   std::string kernel, kernel_file, preset;
   std::string border = "reflect101", anchor, depth = "same";
   double delta = 0.0;
@@ -150,65 +153,6 @@ void apply_common(const CommonOptions& c) {
   g_write_options = c.output;
 }
 
-// Fails before any computing when OUT cannot hold the result.
-void check_output(const std::string& out, DType dtype, std::span<const std::int64_t> shape,
-                  const char* advice) {
-  if (fs::is_directory(out)) throw convkit::Error("output", "'" + out + "' is a directory");
-  std::string problem = convkit::io::storage_problem(out, dtype, shape);
-  if (problem.empty()) return;
-  if (convkit::io::is_image_extension(out)) {
-    problem += "; use .npy";
-    if (dtype != DType::u8 && dtype != DType::u16) problem += advice;
-  }
-  throw convkit::Error("output", "'" + out + "': " + problem);
-}
-
-// The temporary being written, for the signal handler (a fixed buffer: handlers cannot allocate).
-char g_temporary[4096];
-
-extern "C" void remove_temporary_and_die(int sig) {
-  if (g_temporary[0]) ::unlink(g_temporary);
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
-
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t i = 0; !from.empty() && (i = s.find(from, i)) != std::string::npos;
-       i += to.size())
-    s.replace(i, from.size(), to);
-  return s;
-}
-
-// Writes next to OUT under a hidden name that keeps the extension (the writer picks the format
-// from it), then renames: readers of OUT never see a partial file, and a failure (or Ctrl-C)
-// leaves no file.
-void write_via_temporary(const std::string& out,
-                         const std::function<void(const std::string& temporary)>& write) {
-  const fs::path target(out);
-  const fs::path temporary =
-      target.parent_path() / ("." + target.stem().string() + ".tmp" + std::to_string(::getpid()) +
-                              target.extension().string());
-  const std::string tmp = temporary.string();
-  if (tmp.size() < sizeof g_temporary) std::memcpy(g_temporary, tmp.c_str(), tmp.size() + 1);
-  std::signal(SIGINT, remove_temporary_and_die);
-  std::signal(SIGTERM, remove_temporary_and_die);
-  try {
-    write(tmp);
-    fs::rename(temporary, target);
-  } catch (const convkit::IoError& e) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    g_temporary[0] = '\0';
-    throw convkit::IoError(replace_all(e.what(), tmp, out));
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(temporary, ignored);
-    g_temporary[0] = '\0';
-    throw;
-  }
-  g_temporary[0] = '\0';
-}
-
 convkit::Tensor read_input(const std::string& path) {
   return convkit::io::read_image(path, "input", &g_input_meta);
 }
@@ -216,13 +160,13 @@ convkit::Tensor read_input(const std::string& path) {
 void write_atomically(const std::string& out, ConstTensorView t) {
   convkit::io::WriteOptions options = g_write_options;
   options.meta = g_input_meta;
-  write_via_temporary(out, [&](const std::string& tmp) {
+  convkit::cli::write_via_temporary(out, [&](const std::string& tmp) {
     convkit::io::write_image(tmp, t, options);
   });
 }
 
 void write_text_atomically(const std::string& out, const std::string& data) {
-  write_via_temporary(out, [&](const std::string& tmp) {
+  convkit::cli::write_via_temporary(out, [&](const std::string& tmp) {
     std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
     if (f) f.write(data.data(), std::streamsize(data.size()));
     if (f) f.close();
@@ -254,37 +198,34 @@ void report(const CommonOptions& c, const std::string& plan, const std::string& 
   }
 }
 
-int run_signal(bool convolve, const SignalOptions& o, const CommonOptions& c) {
-  apply_common(c);
+// convolve/correlate: `same` streams (its output rows are the input's); full and valid change
+// the height and run in memory.
+int run_signal(bool convolve, const SignalOptions& o, convkit::cli::ImageJobs& jobs) {
   const auto mode = convkit::signal::parse_mode(o.mode);
   const auto boundary = convkit::signal::parse_boundary(o.boundary);
   const auto fillvalue = parse_fillvalue(o.fillvalue);
-  std::string explanation;
-  convkit::PlanOptions plan{convkit::parse_algorithm(c.algorithm)};
-  if (c.explain) plan.explain = &explanation;
-
-  Tensor in = read_input(o.in);
-  if (in.rank() != 2) {
-    throw convkit::Error("input", "'" + o.in + "' has shape " + in.geometry().shape_string() +
-                                      "; convolve/correlate need a 2-D array (for colour "
-                                      "images use 'convkit filter')");
-  }
-  Tensor kernel = convkit::io::read_kernel_file(o.kernel);
-  const std::int64_t probe[] = {1, 1};
-  check_output(o.out, convkit::result_type(in.dtype(), kernel.dtype()), probe, "");
-
-  const auto start = std::chrono::steady_clock::now();
-  Tensor out = convolve ? convkit::signal::convolve2d(in, kernel, mode, boundary, fillvalue, plan)
-                        : convkit::signal::correlate2d(in, kernel, mode, boundary, fillvalue, plan);
-  const double ms = milliseconds_since(start);
-  write_atomically(o.out, out);
-
-  report(c, explanation,
-         std::string(convolve ? "convolve: " : "correlate: ") + o.in + " " + describe(in) +
-             (convolve ? " * " : " (x) ") + o.kernel + " " + describe(kernel) + " -> " + o.out +
-             " " + describe(out) + " [mode " + o.mode + ", boundary " + o.boundary + "]",
-         ms);
-  return 0;
+  auto kernel = std::make_shared<Tensor>(convkit::io::read_kernel_file(o.kernel));
+  convkit::cli::ImageJob job;
+  job.command = convolve ? "convolve" : "correlate";
+  job.streamable = mode == convkit::signal::Mode::same;
+  job.reach = {kernel->rank() >= 1 ? kernel->dim(0) - 1 : 0,
+               kernel->rank() >= 1 ? kernel->dim(0) - 1 : 0};
+  job.wrap = boundary == convkit::signal::Boundary::wrap;
+  job.depth_advice = "";
+  job.out_dtype = [kernel](DType in) { return convkit::result_type(in, kernel->dtype()); };
+  job.apply = [=, in_name = o.in](convkit::ConstTensorView in, const convkit::PlanOptions& plan) {
+    if (in.rank() != 2)
+      throw convkit::Error("input", "'" + in_name + "' has shape " + in.geometry().shape_string() +
+                                        "; convolve/correlate need a 2-D array (for colour "
+                                        "images use 'convkit filter')");
+    return convolve ? convkit::signal::convolve2d(in, *kernel, mode, boundary, fillvalue, plan)
+                    : convkit::signal::correlate2d(in, *kernel, mode, boundary, fillvalue, plan);
+  };
+  job.detail = std::string(convolve ? "* " : "(x) ") + o.kernel + " " + describe(*kernel) +
+               ", mode " + o.mode + ", boundary " + o.boundary;
+  convkit::cli::ImageIoOptions files = o.files;
+  files.files = {o.in, o.out};
+  return jobs.run(files, job);
 }
 
 Tensor normalized(ConstTensorView k) {
@@ -309,8 +250,7 @@ Tensor normalized(ConstTensorView k) {
   return out;
 }
 
-int run_filter(const FilterOptions& o, const CommonOptions& c) {
-  apply_common(c);
+int run_filter(const FilterOptions& o, convkit::cli::ImageJobs& jobs) {
   const int given = int(!o.kernel.empty()) + int(!o.kernel_file.empty()) + int(!o.preset.empty());
   if (given != 1) throw UsageError("filter: give exactly one of --kernel, --kernel-file, --preset");
 
@@ -318,34 +258,29 @@ int run_filter(const FilterOptions& o, const CommonOptions& c) {
   options.border = parse_border(o.border);
   options.delta = o.delta;
   if (!o.anchor.empty()) options.anchor = parse_anchor(o.anchor);
-  options.plan.algorithm = convkit::parse_algorithm(c.algorithm);
-  std::string explanation;
-  if (c.explain) options.plan.explain = &explanation;
   std::optional<DType> depth;
   if (o.depth != "same") depth = convkit::parse_dtype(o.depth, "depth");
 
-  Tensor kernel = !o.kernel.empty()        ? convkit::io::parse_kernel_string(o.kernel)
-                  : !o.kernel_file.empty() ? convkit::io::read_kernel_file(o.kernel_file)
-                                           : convkit::preset_kernel(o.preset);
-  if (o.normalize) kernel = normalized(kernel);
-  Tensor in = read_input(o.in);
-  std::span<const std::int64_t> shape(in.geometry().shape.data(), std::size_t(in.rank()));
-  check_output(o.out, depth.value_or(in.dtype()), shape, " or --depth u8");
-
-  const auto start = std::chrono::steady_clock::now();
-  Tensor out = convkit::filter2d(in, depth, kernel, options);
-  const double ms = milliseconds_since(start);
-  write_atomically(o.out, out);
-
+  Tensor k = !o.kernel.empty()        ? convkit::io::parse_kernel_string(o.kernel)
+             : !o.kernel_file.empty() ? convkit::io::read_kernel_file(o.kernel_file)
+                                      : convkit::preset_kernel(o.preset);
+  if (o.normalize) k = normalized(k);
+  auto kernel = std::make_shared<Tensor>(std::move(k));
+  const std::int64_t rows = kernel->rank() >= 1 ? kernel->dim(0) : 1;
   const std::string source = !o.kernel.empty()        ? "\"" + o.kernel + "\""
                              : !o.kernel_file.empty() ? o.kernel_file
                                                       : "preset " + o.preset;
-  report(c, explanation,
-         "filter: " + o.in + " " + describe(in) + " -> " + o.out + " " + describe(out) +
-             " [kernel " + source + " " + kernel.geometry().shape_string() + ", border " +
-             o.border + "]",
-         ms);
-  return 0;
+  convkit::cli::ImageJob job;
+  job.command = "filter";
+  job.reach = {rows - 1, rows - 1};
+  job.wrap = options.border == convkit::Border::wrap;
+  job.out_dtype = [depth](DType in) { return depth.value_or(in); };
+  job.apply = [=](convkit::ConstTensorView in, const convkit::PlanOptions& plan) mutable {
+    options.plan = plan;
+    return convkit::filter2d(in, depth, *kernel, options);
+  };
+  job.detail = "kernel " + source + " " + kernel->geometry().shape_string() + ", border " + o.border;
+  return jobs.run(o.files, job);
 }
 
 int run_presets() {
@@ -385,7 +320,8 @@ void add_common(CLI::App* cmd, CommonOptions& c) {
       ->check(CLI::Range(0, 9));
 }
 
-void add_signal_options(CLI::App* cmd, SignalOptions& o) {
+void add_signal_options(CLI::App* cmd, SignalOptions& o, convkit::cli::ImageJobs& jobs) {
+  jobs.add_options(cmd, o.files, nullptr);
   cmd->add_option("IN", o.in, "Input: 2-D .npy (any convkit dtype) or gray .png/.pgm")
       ->required();
   cmd->add_option("KERNEL", o.kernel,
@@ -425,23 +361,34 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   CommonOptions common;
+  auto start = [&](std::string* explanation) {
+    apply_common(common);
+    convkit::PlanOptions plan{convkit::parse_algorithm(common.algorithm)};
+    if (common.explain) plan.explain = explanation;
+    return plan;
+  };
+  auto report_line = [&](const std::string& plan, const std::string& line, double ms) {
+    report(common, plan, line, ms);
+  };
+  convkit::cli::ImageJobs jobs({.start = start,
+                                .write_options = [] { return g_write_options; },
+                                .report = report_line});
   SignalOptions conv, corr;
   FilterOptions filt;
 
   auto* convolve = app.add_subcommand(
       "convolve", "scipy.signal.convolve2d(IN, KERNEL, mode, boundary, fillvalue) -> OUT");
-  add_signal_options(convolve, conv);
+  add_signal_options(convolve, conv, jobs);
   add_common(convolve, common);
 
   auto* correlate = app.add_subcommand(
       "correlate", "scipy.signal.correlate2d(IN, KERNEL, mode, boundary, fillvalue) -> OUT");
-  add_signal_options(correlate, corr);
+  add_signal_options(correlate, corr, jobs);
   add_common(correlate, common);
 
   auto* filter = app.add_subcommand(
       "filter", "cv2.filter2D(IN, ddepth, kernel, anchor, delta, borderType) -> OUT");
-  filter->add_option("IN", filt.in, "Input: HxW or HxWxC .npy, .png, .pgm or .ppm")->required();
-  filter->add_option("OUT", filt.out, "Output file (.npy, .png, .pgm, .ppm)")->required();
+  jobs.add_options(filter, filt.files, "IN: HxW or HxWxC .npy, .png, .pgm/.ppm, .jpg, .tif, .webp");
   filter->add_option("--kernel", filt.kernel, "Kernel rows, e.g. \"1 2 1; 2 4 2; 1 2 1\"");
   filter->add_option("--kernel-file", filt.kernel_file, "Kernel from .npy or a text file of rows");
   filter->add_option("--preset", filt.preset, "Named kernel (see 'convkit presets')");
@@ -463,19 +410,16 @@ int main(int argc, char** argv) {
   // gaussian, box, sobel, scharr, prewitt, laplacian, gradient, unsharp, sepfilter
   const convkit::cli::Hooks hooks{
       .add_common = [&](CLI::App* cmd) { add_common(cmd, common); },
-      .start =
-          [&](std::string* explanation) {
-            apply_common(common);
-            convkit::PlanOptions plan{convkit::parse_algorithm(common.algorithm)};
-            if (common.explain) plan.explain = explanation;
-            return plan;
-          },
-      .check_output = check_output,
+      .start = start,
+      .check_output = convkit::cli::check_output,
       .read = read_input,
       .write = write_atomically,
       .write_text = write_text_atomically,
-      .report = [&](const std::string& plan, const std::string& line,
-                    double ms) { report(common, plan, line, ms); },
+      .report = report_line,
+      .add_image_options = [&](CLI::App* cmd, convkit::cli::ImageIoOptions& o,
+                               const char* in_help) { jobs.add_options(cmd, o, in_help); },
+      .run_images = [&](const convkit::cli::ImageIoOptions& o,
+                        const convkit::cli::ImageJob& job) { return jobs.run(o, job); },
       .usage_error = [](const std::string& message) { throw UsageError(message); }};
   auto filter_commands = convkit::cli::add_filter_commands(app, hooks);
   auto deblur_command = convkit::cli::add_deblur_command(app, hooks);
@@ -489,9 +433,9 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (convolve->parsed()) return run_signal(true, conv, common);
-    if (correlate->parsed()) return run_signal(false, corr, common);
-    if (filter->parsed()) return run_filter(filt, common);
+    if (convolve->parsed()) return run_signal(true, conv, jobs);
+    if (correlate->parsed()) return run_signal(false, corr, jobs);
+    if (filter->parsed()) return run_filter(filt, jobs);
     if (presets->parsed()) return run_presets();
     if (auto status = filter_commands->run()) return *status;
     if (auto status = deblur_command->run()) return *status;

@@ -305,7 +305,10 @@ _IO_DIR = tempfile.mkdtemp(prefix="convkit-bad-input-")
 _IO_TIF = os.path.join(_IO_DIR, "valid.tif")
 convkit.imwrite(_IO_TIF, np.zeros((4, 5), np.uint8))
 ROWS += [
-    Row("convkit.imread", convkit.imread, dict(path=_IO_TIF), dict(path="choice"),
+    # auto_orient / mmap: True or False (NumPy booleans too); mmap=True on a .tif is a
+    # ValueError of its own (tests/python/test_orientation.py)
+    Row("convkit.imread", convkit.imread, dict(path=_IO_TIF),
+        dict(path="choice", auto_orient="object", mmap="object"),
         match={"path:unknown": "unknown file type", "*": "{param}"}),
     Row("convkit.imwrite", convkit.imwrite, dict(path=_IO_TIF, array=F32),
         dict(path="choice", array="array", quality="int", compression="choice",
@@ -645,7 +648,7 @@ ROWS += [
                    bias="value", transposed="object", output_padding="pair"),
               ok=["stride:even", "stride:huge", "output_padding:zero"]),
     # image files: a path (the extension picks the format) and the writer's options
-    _core_row("imread", dict(path=_IO_TIF), dict(path="choice")),
+    _core_row("imread", dict(path=_IO_TIF), dict(path="choice", auto_orient="object")),
     # the native writer takes any quality (< 0: the format's default; TIFF ignores it) and
     # predictor 0 (automatic); convkit.imwrite checks the ranges
     _core_row("imwrite", dict(path=_IO_TIF, array=F32),
