@@ -1,18 +1,29 @@
-// Band-by-band filtering (see bands.h). The pipeline, one band per step:
+// Band-by-band filtering (see bands.h). Bands run in parallel, each on one thread from read to
+// write, rather than each band on every thread: a band's compute is short, and an OpenMP team
+// that waits at its barriers for a member the I/O has pushed off its core loses more than it
+// gains (measured: 2 threads per band on 2 cores was slower than 1). So:
 //
-//   read thread:   window b+1 = halo rows copied from window b + new rows from the reader
-//   this thread:   result b   = filter(window b)
-//   write thread:  rows [r0, r1) of result b-1 ... then of result b
+//   worker (threads + 1 of them, at most `threads` computing at once):
+//     take the next band b
+//     read turn b:   window = the halo rows the last window left in the ring + new rows read;
+//                    the ring keeps this window's tail for band b+1
+//     compute:       result = filter(window), single-threaded
+//     write turn b:  rows [r0, r1) of result to the writer
 //
-// Two window buffers alternate; a result is kept until its write has finished.
+// Reads and writes happen in band order (each has its turn), so sequential readers and writers
+// work, and while one band is read or written the others compute.
 #include "stream/bands.h"
 
 #include <algorithm>
 #include <cstring>
-#include <future>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 #include "convkit/error.h"
+#include "convkit/plan.h"
 
 namespace convkit::stream {
 
@@ -47,39 +58,59 @@ class Runner {
     return {r0 - std::min(reach_.above, r0), r1 + std::min(reach_.below, h_ - r1)};
   }
 
-  // Fills `w` with virtual rows [v0, v1): rows `prev` holds are copied, the rest read.
-  void fill(Window& w, std::int64_t v0, std::int64_t v1, const Window* prev) {
+  // Fills `w` with virtual rows [v0, v1): the rows the ring holds are copied, the rest read.
+  // Then the ring keeps the rows from v_next on (the next window's first row).
+  void fill(Window& w, std::int64_t v0, std::int64_t v1, std::int64_t v_next) {
+    copy_rows(w, v0, v1, &ring_, true);
+    copy_rows(ring_, std::max(v_next, v0), v1, &w, false);
+  }
+
+ private:
+  // Rows [v0, v1) into `dst` (reallocated if too small): from `src` where it has them, the
+  // others from the reader when `read`.
+  void copy_rows(Window& dst, std::int64_t v0, std::int64_t v1, const Window* src, bool read) {
     const std::int64_t rb = layout_.row_bytes();
-    if (w.buffer.numel() == 0 || w.buffer.dim(0) < v1 - v0) {
-      const auto shape = layout_.band_shape(v1 - v0);
-      w.buffer = Tensor(layout_.dtype, std::span<const std::int64_t>(shape));
+    if (dst.buffer.numel() == 0 || dst.buffer.dim(0) < v1 - v0) {
+      const auto shape = layout_.band_shape(std::max<std::int64_t>(v1 - v0, 1));
+      dst.buffer = Tensor(layout_.dtype, std::span<const std::int64_t>(shape));
     }
-    w.v0 = v0, w.v1 = v1;
-    auto* base = static_cast<char*>(w.buffer.data());
+    auto* base = static_cast<char*>(dst.buffer.data());
     for (std::int64_t v = v0; v < v1;) {
-      if (prev && v >= prev->v0 && v < prev->v1) {
-        const std::int64_t n = std::min(v1, prev->v1) - v;
-        std::memcpy(base + (v - v0) * rb,
-                    static_cast<const char*>(prev->buffer.data()) + (v - prev->v0) * rb,
-                    std::size_t(n * rb));
+      if (src && v >= src->v0 && v < src->v1) {
+        const std::int64_t n = std::min(v1, src->v1) - v;
+        std::memmove(base + (v - v0) * rb,
+                     static_cast<const char*>(src->buffer.data()) + (v - src->v0) * rb,
+                     std::size_t(n * rb));
         v += n;
         continue;
       }
       std::int64_t end = v1;
-      if (prev && prev->v0 > v) end = std::min(end, prev->v0);
+      if (src && src->v0 > v) end = std::min(end, src->v0);
       const std::int64_t physical = ((v % h_) + h_) % h_;
       const std::int64_t n = std::min(end - v, h_ - physical);
-      in_.read_rows(physical, rows_of(w.buffer.view(), v - v0, n));
+      if (!read) break;  // (the ring only ever takes rows the window has)
+      in_.read_rows(physical, rows_of(dst.buffer.view(), v - v0, n));
       v += n;
     }
+    dst.v0 = v0, dst.v1 = v1;
   }
 
- private:
   io::RowReader& in_;
   const io::RowLayout& layout_;
   Reach reach_;
   const BandOptions& o_;
   std::int64_t h_;
+  Window ring_;
+};
+
+// convkit's thread count while bands compute single-threaded; restored on the way out.
+class ThreadsFor {
+ public:
+  explicit ThreadsFor(int n) : saved_(get_num_threads()) { set_num_threads(n); }
+  ~ThreadsFor() { set_num_threads(saved_); }
+
+ private:
+  int saved_;
 };
 
 }  // namespace
@@ -119,45 +150,90 @@ void run(io::RowReader& in, io::RowWriter& out, const io::RowLayout& out_layout,
                  " differs from the input's ", layout.height, "x", layout.width);
   const std::int64_t h = layout.height, step = options.band_rows;
   if (h == 0) return;
-  Runner runner(in, reach, options);
-  Window windows[2];
-  Tensor results[2];
-  std::future<void> reading, writing;
-  // Whatever happens, no thread may outlive the buffers it uses.
-  struct Join {
-    std::future<void>*a, *b;
-    ~Join() {
-      if (a->valid()) a->wait();
-      if (b->valid()) b->wait();
-    }
-  } join{&reading, &writing};
+  const std::int64_t bands = (h + step - 1) / step;
+  const int threads = std::max(1, get_num_threads());
+  const int workers = int(std::min<std::int64_t>(threads + 1, bands));
+  ThreadsFor one(1);
 
-  auto [v0, v1] = runner.window_of(0, std::min(step, h));
-  runner.fill(windows[0], v0, v1, nullptr);
-  for (std::int64_t r0 = 0, b = 0; r0 < h; r0 += step, ++b) {
-    const std::int64_t r1 = std::min(h, r0 + step);
-    Window& now = windows[b % 2];
-    if (r1 < h) {
-      const auto [n0, n1] = runner.window_of(r1, std::min(h, r1 + step));
-      reading = std::async(std::launch::async, [&runner, &next = windows[(b + 1) % 2], &now,
-                                                n0 = n0, n1 = n1] { runner.fill(next, n0, n1, &now); });
+  Runner runner(in, reach, options);
+  std::mutex mutex;
+  std::condition_variable turn;
+  std::int64_t next_band = 0, read_turn = 0, write_turn = 0;
+  int computing = 0;
+  std::exception_ptr error;
+
+  // Waits until `ready` or a worker failed; false when one failed.
+  auto wait_for = [&](std::unique_lock<std::mutex>& lock, auto ready) {
+    turn.wait(lock, [&] { return error || ready(); });
+    return !error;
+  };
+  auto worker = [&] {
+    Window window;
+    Tensor result;
+    for (;;) {
+      std::int64_t b;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (error || next_band >= bands) return;
+        b = next_band++;
+      }
+      const std::int64_t r0 = b * step, r1 = std::min(h, r0 + step);
+      try {
+        const auto [v0, v1] = runner.window_of(r0, r1);
+        {
+          std::unique_lock<std::mutex> lock(mutex);
+          if (!wait_for(lock, [&] { return read_turn == b; })) return;
+        }
+        const std::int64_t v_next = r1 < h ? runner.window_of(r1, std::min(h, r1 + step)).first : v1;
+        runner.fill(window, v0, v1, v_next);
+        {
+          std::unique_lock<std::mutex> lock(mutex);
+          ++read_turn;
+          turn.notify_all();
+          if (!wait_for(lock, [&] { return computing < threads; })) return;
+          ++computing;
+        }
+        struct Done {
+          std::mutex& m;
+          std::condition_variable& cv;
+          int& n;
+          ~Done() {
+            std::lock_guard<std::mutex> lock(m);
+            --n;
+            cv.notify_all();
+          }
+        };
+        {
+          Done done{mutex, turn, computing};
+          result = filter(rows_of(window.buffer.cview(), 0, v1 - v0));
+        }
+        const std::int64_t m = v1 - v0;
+        if (result.rank() != int(out_layout.band_shape(m).size()) || result.dim(0) != m ||
+            result.dtype() != out_layout.dtype)
+          detail::fail("stream", "the band filter returned ", result.geometry().shape_string(),
+                       " ", dtype_name(result.dtype()), " for a window of ", m, " rows");
+        {
+          std::unique_lock<std::mutex> lock(mutex);
+          if (!wait_for(lock, [&] { return write_turn == b; })) return;
+        }
+        out.write_rows(rows_of(result.cview(), r0 - v0, r1 - r0));
+        if (options.progress) options.progress(r1, h);
+        std::lock_guard<std::mutex> lock(mutex);
+        ++write_turn;
+        turn.notify_all();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+        turn.notify_all();
+        return;
+      }
     }
-    const std::int64_t m = now.v1 - now.v0;
-    Tensor& result = results[b % 2];
-    if (writing.valid()) writing.get();  // result b-2 (this buffer) is written
-    result = filter(rows_of(now.buffer.cview(), 0, m));
-    if (result.rank() != int(out_layout.band_shape(m).size()) || result.dim(0) != m ||
-        result.dtype() != out_layout.dtype)
-      detail::fail("stream", "the band filter returned ", result.geometry().shape_string(), " ",
-                   dtype_name(result.dtype()), " for a window of ", m, " rows");
-    const ConstTensorView kept = rows_of(result.cview(), r0 - now.v0, r1 - r0);
-    writing = std::async(std::launch::async, [&out, kept, &options, r1, h] {
-      out.write_rows(kept);
-      if (options.progress) options.progress(r1, h);
-    });
-    if (reading.valid()) reading.get();
-  }
-  writing.get();
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace convkit::stream
