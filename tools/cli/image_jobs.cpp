@@ -143,46 +143,13 @@ class FileRun {
     }
     const auto start = Clock::now();
     if (reader) {
-      const io::RowLayout& in_layout = reader->layout();
-      io::RowLayout out_layout = in_layout;
-      out_layout.dtype = job_.out_dtype(in_layout.dtype);
-      const auto shape = out_layout.shape();
-      check_output(out, out_layout.dtype, shape, job_.depth_advice.c_str());
-      stream::BandOptions bands;
-      bands.wrap = job_.wrap;
-      bands.band_rows =
-          o_.band_rows > 0 ? o_.band_rows
-                           : stream::band_rows_for(in_layout, out_layout, job_.reach,
-                                                   job_.temp_bytes_per_sample,
-                                                   std::min(budget_, kStreamWorkingSet));
-      std::string problem = stream::banding_problem(*reader, job_.reach, bands);
-      if (problem.empty()) problem = row_writer_problem(out, w);
-      if (o_.stream || whole_bytes(in_layout) > double(budget_)) {
-        if (problem.empty()) {
-          plan.band_of_height = in_layout.height;
-          w.meta = reader->meta();
-          Progress bar(job_.command + " " + in, show_bar ? progress_mode_ : 0);
-          bands.progress = [&bar](std::int64_t done, std::int64_t total) {
-            bar.update(double(done) / double(total));
-          };
-          write_via_temporary(out, [&](const std::string& tmp) {
-            std::string why;
-            auto writer = io::create_row_writer(tmp, out_layout, w, &why);
-            if (!writer) throw Error("output", "'" + out + "': " + why);
-            stream::run(*reader, *writer, out_layout, job_.reach,
-                        [&](ConstTensorView window) { return job_.apply(window, plan); }, bands);
-            writer->finish();
-          });
-          const std::int64_t n = (in_layout.height + bands.band_rows - 1) / bands.band_rows;
+      header = reader->layout();
+      if (o_.stream || whole_bytes(header) > double(budget_)) {
+        why_not = streamed(*reader, in, out, plan, w, show_bar, r);
+        if (why_not.empty()) {
           r.ms = ms_since(start);
-          r.line = job_.command + ": " + in + " " + describe(in_layout.shape(), in_layout.dtype) +
-                   " -> " + out + " " + describe(shape, out_layout.dtype) + " [" + job_.detail +
-                   "; streamed in " + std::to_string(n) + " band(s) of " +
-                   std::to_string(bands.band_rows) + " rows]";
           return r;
         }
-        why_not = problem;
-        header = in_layout;
       }
       reader.reset();  // read whole below
     }
@@ -191,30 +158,73 @@ class FileRun {
                                 " to filter in memory, over the budget of " + mib(double(budget_)) +
                                 ", and cannot be streamed: " + why_not + " (raise --memory)");
     if (o_.stream) note(in, job_.streamable ? why_not : "this command cannot stream");
-
-    io::ImageMeta meta;
-    Tensor image = io::read_image(in, "input", &meta);
-    if (o_.auto_orient) {
-      const int orientation = io::read_exif_orientation(in);
-      if (orientation != 1) image = io::apply_orientation(image, orientation);
-    }
-    std::vector<std::int64_t> shape(image.geometry().shape.begin(),
-                                    image.geometry().shape.begin() + image.rank());
-    const DType out_dtype = job_.out_dtype(image.dtype());
-    check_output(out, out_dtype, shape, job_.depth_advice.c_str());
-    if (job_.streamable && image.rank() >= 1) plan.band_of_height = image.dim(0);
-    Tensor result = job_.apply(image, plan);
+    in_memory(in, out, plan, w, r);
     r.ms = ms_since(start);
-    w.meta = meta;
-    write_via_temporary(out, [&](const std::string& tmp) { io::write_image(tmp, result, w); });
-    std::vector<std::int64_t> out_shape(result.geometry().shape.begin(),
-                                        result.geometry().shape.begin() + result.rank());
-    r.line = job_.command + ": " + in + " " + describe(shape, image.dtype()) + " -> " + out + " " +
-             describe(out_shape, result.dtype()) + " [" + job_.detail + "]";
     return r;
   }
 
  private:
+  // Filters `in` into `out` band by band; the reason when it cannot (nothing written then).
+  std::string streamed(io::RowReader& reader, const std::string& in, const std::string& out,
+                       PlanOptions plan, io::WriteOptions w, bool show_bar, Outcome& r) {
+    const io::RowLayout& in_layout = reader.layout();
+    io::RowLayout out_layout = in_layout;
+    out_layout.dtype = job_.out_dtype(in_layout.dtype);
+    const auto shape = out_layout.shape();
+    check_output(out, out_layout.dtype, shape, job_.depth_advice.c_str());
+    stream::BandOptions bands;
+    bands.wrap = job_.wrap;
+    bands.band_rows = o_.band_rows > 0
+                          ? o_.band_rows
+                          : stream::band_rows_for(in_layout, out_layout, job_.reach,
+                                                  job_.temp_bytes_per_sample,
+                                                  std::min(budget_, kStreamWorkingSet));
+    std::string problem = stream::banding_problem(reader, job_.reach, bands);
+    if (problem.empty()) problem = row_writer_problem(out, w);
+    if (!problem.empty()) return problem;
+
+    plan.band_of_height = in_layout.height;
+    w.meta = reader.meta();
+    Progress bar(job_.command + " " + in, show_bar ? progress_mode_ : 0);
+    bands.progress = [&bar](std::int64_t done, std::int64_t total) {
+      bar.update(double(done) / double(total));
+    };
+    write_via_temporary(out, [&](const std::string& tmp) {
+      std::string why;
+      auto writer = io::create_row_writer(tmp, out_layout, w, &why);
+      if (!writer) throw Error("output", "'" + out + "': " + why);
+      stream::run(reader, *writer, out_layout, job_.reach,
+                  [&](ConstTensorView window) { return job_.apply(window, plan); }, bands);
+      writer->finish();
+    });
+    const std::int64_t n = (in_layout.height + bands.band_rows - 1) / bands.band_rows;
+    r.line = job_.command + ": " + in + " " + describe(in_layout.shape(), in_layout.dtype) +
+             " -> " + out + " " + describe(shape, out_layout.dtype) + " [" + job_.detail +
+             "; streamed in " + std::to_string(n) + " band(s) of " +
+             std::to_string(bands.band_rows) + " rows]";
+    return "";
+  }
+
+  void in_memory(const std::string& in, const std::string& out, PlanOptions plan,
+                 io::WriteOptions w, Outcome& r) {
+    Tensor image = io::read_image(in, "input", &w.meta);
+    if (o_.auto_orient) {
+      const int orientation = io::read_exif_orientation(in);
+      if (orientation != 1) image = io::apply_orientation(image, orientation);
+    }
+    const std::vector<std::int64_t> shape(image.geometry().shape.begin(),
+                                          image.geometry().shape.begin() + image.rank());
+    check_output(out, job_.out_dtype(image.dtype()), shape, job_.depth_advice.c_str());
+    // The same row-local plans as the bands of a streamed run, so both give the same bits.
+    if (job_.streamable && image.rank() >= 1) plan.band_of_height = image.dim(0);
+    const Tensor result = job_.apply(image, plan);
+    write_via_temporary(out, [&](const std::string& tmp) { io::write_image(tmp, result, w); });
+    const std::vector<std::int64_t> out_shape(result.geometry().shape.begin(),
+                                              result.geometry().shape.begin() + result.rank());
+    r.line = job_.command + ": " + in + " " + describe(shape, image.dtype()) + " -> " + out + " " +
+             describe(out_shape, result.dtype()) + " [" + job_.detail + "]";
+  }
+
   // Memory to filter an image of this layout whole: input, output and the filter's temporaries.
   double whole_bytes(const io::RowLayout& in) const {
     io::RowLayout out = in;
