@@ -199,6 +199,7 @@ std::string pnm_header(DType dtype, std::int64_t height, std::int64_t width,
 }
 
 void convert_pnm_samples(const void* src, std::size_t count, DType dtype, void* dst) {
+  if (count == 0) return;  // an empty row's buffers may be null, which memcpy must not get
   if (dtype != DType::u16 || !kLittleEndian) {
     std::memcpy(dst, src, count * dtype_size(dtype));
     return;

@@ -264,10 +264,18 @@ NpyHeader read_npy_header(std::FILE* f, const std::string& path, const char* par
   // Check the size against the file before anyone allocates or maps it, so a corrupt header
   // cannot ask for terabytes.
   const std::uint64_t item = dtype_size(out.dtype);
-  std::uint64_t count = 1;
+  // The extents other than 0 count too: a (0, 2**62, 2**62) array holds nothing, but its
+  // strides would overflow (Geometry keeps them as int64).
+  constexpr auto kMaxExtent = std::uint64_t(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t count = 1, nonzero = 1;
   for (auto d : h.shape) {
-    if (d != 0 && count > std::numeric_limits<std::uint64_t>::max() / item / std::uint64_t(d))
+    if (d == 0) {
+      count = 0;
+      continue;
+    }
+    if (nonzero > kMaxExtent / item / std::uint64_t(d))
       bad_header(path, "shape too large");
+    nonzero *= std::uint64_t(d);
     count *= std::uint64_t(d);
   }
   const std::uint64_t bytes = count * item;

@@ -313,7 +313,10 @@ class NpyRowReader final : public RowReader {
     check_dst(layout_, path_, y0, dst);
     const std::int64_t row_bytes = layout_.row_bytes();
     const unsigned char* from = map_ + offset_ + std::size_t(y0 * row_bytes);
-    if (!swap_) {
+    // copy() loads typed samples, so the mapped data must be aligned for them: NumPy pads the
+    // header so that it is, but a file need not be (data at an odd offset goes through memcpy).
+    const bool aligned = reinterpret_cast<std::uintptr_t>(from) % dtype_size(layout_.dtype) == 0;
+    if (!swap_ && aligned) {
       copy(ConstTensorView(from, layout_.dtype, Geometry::contiguous(layout_.band_shape(
                                                     dst.dim(0)))),
            dst);
@@ -323,7 +326,7 @@ class NpyRowReader final : public RowReader {
     const std::size_t samples = std::size_t(row_bytes) / dtype_size(layout_.dtype);
     for (std::int64_t r = 0; r < dst.dim(0); ++r) {
       std::memcpy(target.rows()[r], from + r * row_bytes, std::size_t(row_bytes));
-      swap_npy_bytes(target.rows()[r], samples, layout_.dtype);
+      if (swap_) swap_npy_bytes(target.rows()[r], samples, layout_.dtype);
     }
     target.store();
   }

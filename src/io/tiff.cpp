@@ -373,6 +373,9 @@ void TiffReader::State::decode_chunk(std::int64_t index, unsigned char* out) {
     if (!tiled) {
       const std::uint32_t strip = TIFFComputeStrip(tif, std::uint32_t(y), std::uint16_t(p));
       unsigned char* to = direct ? out : piece.data();
+      // A codec may fill less than it reports (libtiff's JPEG decoder, given a JPEG narrower
+      // than the strip, only warns): start from zeros, not from what the buffer held.
+      if (compression != COMPRESSION_NONE) std::memset(to, 0, std::size_t(want));
       if (TIFFReadEncodedStrip(tif, strip, to, want) != want)
         corrupt("cannot read TIFF strip " + std::to_string(strip) + " (truncated or corrupt)");
       if (!direct) place(piece.data(), rows, 0, width, p, out);
@@ -382,6 +385,7 @@ void TiffReader::State::decode_chunk(std::int64_t index, unsigned char* out) {
       const std::uint32_t tile =
           TIFFComputeTile(tif, std::uint32_t(x), std::uint32_t(y), 0, std::uint16_t(p));
       const tmsize_t size = tmsize_t(piece.size());
+      if (compression != COMPRESSION_NONE) std::fill(piece.begin(), piece.end(), 0);
       if (TIFFReadEncodedTile(tif, tile, piece.data(), size) != size)
         corrupt("cannot read TIFF tile " + std::to_string(tile) + " (truncated or corrupt)");
       place(piece.data(), rows, x, std::min(tile_width, width - x), p, out);

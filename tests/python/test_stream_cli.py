@@ -108,7 +108,7 @@ def test_files_that_cannot_stream_fall_back_or_fail_cleanly(cli):
     Image.fromarray(image).save(jpg, progressive=True, quality=90)
     out = cli.path("out.png")
     r = cli.ok("gaussian", jpg, out, "--sigma", "2", "--stream")
-    assert "progressive JPEG" in r.stderr and "in memory" in r.stderr
+    assert "progressive JPEG" in r.stderr and "in memory" in r.stderr and r.stderr.count("\n") == 1
     r = cli.run("gaussian", jpg, cli.tmp / "over.png", "--sigma", "2", "--memory", "10K")
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "raise --memory" in r.stderr, r.stderr

@@ -117,6 +117,7 @@ std::string row_writer_problem(const std::string& out, const io::WriteOptions& w
 
 struct Outcome {
   std::string line, explanation;
+  std::string note;  // printed only once the file is written: a failure stays one line
   double ms = 0;
 };
 
@@ -157,7 +158,10 @@ class FileRun {
       throw Error("memory", "'" + in + "' needs about " + mib(whole_bytes(header)) +
                                 " to filter in memory, over the budget of " + mib(double(budget_)) +
                                 ", and cannot be streamed: " + why_not + " (raise --memory)");
-    if (o_.stream) note(in, job_.streamable ? why_not : "this command cannot stream");
+    if (o_.stream && !o_.quiet)
+      r.note = "convkit: note: '" + in + "': " +
+               (job_.streamable ? why_not : "this command cannot stream") +
+               "; filtered it in memory";
     in_memory(in, out, plan, w, r);
     r.ms = ms_since(start);
     return r;
@@ -235,9 +239,7 @@ class FileRun {
            samples * job_.temp_bytes_per_sample;
   }
 
-  void note(const std::string& in, const std::string& why) const {
-    if (!o_.quiet) std::cerr << "convkit: note: '" + in + "': " + why + "; filtering it in memory\n";
-  }
+
 
   const ImageJob& job_;
   const ImageIoOptions& o_;
@@ -288,6 +290,7 @@ int ImageJobs::run(const ImageIoOptions& o, const ImageJob& job) {
     std::string explanation;
     context_.start(&explanation);  // applies --threads
     const Outcome r = run_file(o.files[0], o.files[1], true);
+    if (!r.note.empty()) std::cerr << r.note << "\n";
     context_.report(r.explanation, r.line, r.ms);
     return 0;
   }
@@ -315,6 +318,7 @@ int ImageJobs::run(const ImageIoOptions& o, const ImageJob& job) {
         if (fs::exists(out) && fs::equivalent(in, out, ec))
           throw Error("out-dir", "'" + out + "' is the input itself");
         const Outcome r = run_file(in, out, false);
+        if (!r.note.empty()) bar.message(r.note);
         std::lock_guard<std::mutex> lock(report_mutex);
         context_.report(r.explanation, r.line, r.ms);
       } catch (const std::exception& e) {

@@ -431,6 +431,11 @@ int main(int argc, char** argv) {
   auto deblur_command = convkit::cli::add_deblur_command(app, hooks);
   auto steps_command = convkit::cli::add_steps_command(app, hooks);
 
+  // CLI11 2.1 (Debian 12's) loops forever on an empty argument followed by an option (fixed
+  // upstream in 2.4); an empty argument is never meaningful here, so it is refused first.
+  for (int i = 1; i < argc; ++i)
+    if (argv[i][0] == '\0')
+      return fail("argument " + std::to_string(i) + " is empty (an unset shell variable?)", 2);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
