@@ -255,6 +255,23 @@ def make_kernel_text():
     w.bytes("kernel.pgm", b"P5 3 3 255\n" + ramp(3, 3).tobytes())
 
 
+# --- EXIF orientation ---------------------------------------------------------------------------
+
+def make_exif():
+    """Files whose metadata turns the image: JPEG APP1, PNG eXIf, WebP EXIF, TIFF tag 274."""
+    w = Writer("exif")
+    image = Image.fromarray(ramp(6, 10, 3))
+    for n, fmt in ((6, "JPEG"), (3, "PNG"), (8, "WEBP"), (5, "TIFF")):
+        exif = Image.Exif()
+        exif[0x0112] = n
+        buf = io.BytesIO()
+        image.save(buf, fmt, exif=exif.tobytes())
+        w.bytes(f"orientation{n}.{fmt.lower()}", buf.getvalue())
+    buf = io.BytesIO()
+    image.save(buf, "JPEG")
+    w.bytes("none.jpeg", buf.getvalue())
+
+
 # --- band reading -------------------------------------------------------------------------------
 
 def make_rows():
@@ -325,6 +342,7 @@ def main():
     make_tiff()
     make_webp()
     make_kernel_text()
+    make_exif()
     make_rows()
     make_cli_args()
     total = sum(p.stat().st_size for p in CORPUS.rglob("*") if p.is_file())
