@@ -136,7 +136,7 @@ class FileRun {
     std::string why_not;
     std::unique_ptr<io::RowReader> reader;
     io::RowLayout header;  // of a file that cannot stream, when its header says
-    if (job_.streamable) reader = io::open_row_reader(in, &why_not, "input", &header);
+    if (job_.cannot_stream.empty()) reader = io::open_row_reader(in, &why_not, "input", &header);
     if (reader && o_.auto_orient && io::read_exif_orientation(in) != 1) {
       header = reader->layout();
       reader.reset();  // turning it needs the whole image
@@ -160,7 +160,7 @@ class FileRun {
                                 ", and cannot be streamed: " + why_not + " (raise --memory)");
     if (o_.stream && !o_.quiet)
       r.note = "convkit: note: '" + in + "': " +
-               (job_.streamable ? why_not : "this command cannot stream") +
+               (job_.cannot_stream.empty() ? why_not : job_.cannot_stream) +
                "; filtered it in memory";
     in_memory(in, out, plan, w, r);
     r.ms = ms_since(start);
@@ -220,7 +220,7 @@ class FileRun {
                                           image.geometry().shape.begin() + image.rank());
     check_output(out, job_.out_dtype(image.dtype()), shape, job_.depth_advice.c_str());
     // The same row-local plans as the bands of a streamed run, so both give the same bits.
-    if (job_.streamable && image.rank() >= 1) plan.band_of_height = image.dim(0);
+    if (job_.cannot_stream.empty() && image.rank() >= 1) plan.band_of_height = image.dim(0);
     const Tensor result = job_.apply(image, plan);
     write_via_temporary(out, [&](const std::string& tmp) { io::write_image(tmp, result, w); });
     const std::vector<std::int64_t> out_shape(result.geometry().shape.begin(),

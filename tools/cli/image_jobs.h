@@ -35,7 +35,8 @@ struct ImageJob {
   std::function<Tensor(ConstTensorView image, const PlanOptions& plan)> apply;
   stream::Reach reach;
   bool wrap = false;  ///< periodic rows (wrap border): bands need the image's other end
-  bool streamable = true;
+  /// Why this job cannot run in bands (empty: it can).
+  std::string cannot_stream;
   /// Bytes per output sample of the filter's own temporaries (for the memory estimate).
   double temp_bytes_per_sample = 8;
   /// What the --verbose line says about the operation ("GaussianBlur, sigma 2, border ...").

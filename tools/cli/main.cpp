@@ -208,7 +208,8 @@ int run_signal(bool convolve, const SignalOptions& o, convkit::cli::ImageJobs& j
   auto kernel = std::make_shared<Tensor>(convkit::io::read_kernel_file(o.kernel));
   convkit::cli::ImageJob job;
   job.command = convolve ? "convolve" : "correlate";
-  job.streamable = mode == convkit::signal::Mode::same;
+  if (mode != convkit::signal::Mode::same)
+    job.cannot_stream = "--mode " + o.mode + " changes the height, so it cannot stream";
   job.reach = {kernel->rank() >= 1 ? kernel->dim(0) - 1 : 0,
                kernel->rank() >= 1 ? kernel->dim(0) - 1 : 0};
   job.wrap = boundary == convkit::signal::Boundary::wrap;
