@@ -20,11 +20,13 @@ namespace {
 
 // --- PNG --------------------------------------------------------------------------------------
 
-class PngRowReader final : public RowReader {
+// A reader over a top-to-bottom decoder (PngDecoder, JpegDecoder): rows in order, each once.
+template <class Decoder>
+class SequentialRowReader final : public RowReader {
  public:
-  PngRowReader(const std::string& path, std::unique_ptr<PngDecoder> decoder)
+  SequentialRowReader(const std::string& path, std::unique_ptr<Decoder> decoder, DType dtype)
       : path_(path), decoder_(std::move(decoder)) {
-    layout_ = {decoder_->dtype(), decoder_->height(), decoder_->width(),
+    layout_ = {dtype, decoder_->height(), decoder_->width(),
                decoder_->channels() > 1 ? decoder_->channels() : 0};
   }
   bool random_access() const override { return false; }
@@ -39,7 +41,7 @@ class PngRowReader final : public RowReader {
 
  private:
   std::string path_;
-  std::unique_ptr<PngDecoder> decoder_;
+  std::unique_ptr<Decoder> decoder_;
   std::int64_t next_ = 0;
   std::vector<unsigned char> scratch_;
 };
@@ -69,30 +71,6 @@ class PngRowWriter final : public RowWriter {
 };
 
 // --- JPEG -------------------------------------------------------------------------------------
-
-class JpegRowReader final : public RowReader {
- public:
-  JpegRowReader(const std::string& path, std::unique_ptr<JpegDecoder> decoder)
-      : path_(path), decoder_(std::move(decoder)) {
-    layout_ = {DType::u8, decoder_->height(), decoder_->width(),
-               decoder_->channels() > 1 ? decoder_->channels() : 0};
-  }
-  bool random_access() const override { return false; }
-  void read_rows(std::int64_t y0, TensorView dst) override {
-    check_dst(layout_, path_, y0, dst);
-    check_next_row(path_, next_, y0);
-    const BandRows target(dst, layout_.row_bytes(), scratch_);
-    decoder_->read_rows(target.rows(), dst.dim(0));
-    target.store();
-    next_ += dst.dim(0);
-  }
-
- private:
-  std::string path_;
-  std::unique_ptr<JpegDecoder> decoder_;
-  std::int64_t next_ = 0;
-  std::vector<unsigned char> scratch_;
-};
 
 class JpegRowWriter final : public RowWriter {
  public:
@@ -127,7 +105,8 @@ std::unique_ptr<RowReader> open_png_rows(const std::string& path, std::string* w
                  decoder->channels() > 1 ? decoder->channels() : 0};
     return nullptr;
   }
-  return std::make_unique<PngRowReader>(path, std::move(decoder));
+  const DType dtype = decoder->dtype();
+  return std::make_unique<SequentialRowReader<PngDecoder>>(path, std::move(decoder), dtype);
 }
 
 std::unique_ptr<RowReader> open_jpeg_rows(const std::string& path, std::string* why_not,
@@ -140,7 +119,7 @@ std::unique_ptr<RowReader> open_jpeg_rows(const std::string& path, std::string* 
                  decoder->channels() > 1 ? decoder->channels() : 0};
     return nullptr;
   }
-  return std::make_unique<JpegRowReader>(path, std::move(decoder));
+  return std::make_unique<SequentialRowReader<JpegDecoder>>(path, std::move(decoder), DType::u8);
 }
 
 std::unique_ptr<RowWriter> create_png_rows(const std::string& path, const RowLayout& layout,
