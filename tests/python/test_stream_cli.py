@@ -168,3 +168,19 @@ def test_progress_bar_when_forced_and_quiet(cli):
     assert r.returncode == 0 and r.stderr == ""
     r = run()  # stderr is not a terminal here
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_an_algorithm_asked_for_by_name(cli):
+    """In memory, --algorithm fft is the user's choice; in bands only row-local algorithms can
+    give the whole image's bits, so a streamed FFT is refused in one line."""
+    image = (RNG.standard_normal((60, 50)) * 10).astype(np.float32)
+    src = cli.save(image)
+    kernel = cli.save(RNG.standard_normal((15, 15)), "k.npy")
+    out = cli.tmp / "fft.npy"
+    cli.ok("filter", src, out, "--kernel-file", kernel, "--algorithm", "fft")
+    expect = cv2.filter2D(image, -1, np.load(kernel), borderType=cv2.BORDER_REFLECT_101)
+    np.testing.assert_allclose(np.load(out), expect, rtol=1e-4, atol=1e-3)
+    r = cli.run("filter", src, cli.tmp / "s.npy", "--kernel-file", kernel, "--algorithm", "fft",
+                "--stream")
+    assert r.returncode == 1 and r.stderr.count("\n") == 1 and "streaming" in r.stderr
+    assert not (cli.tmp / "s.npy").exists()

@@ -219,8 +219,11 @@ class FileRun {
     const std::vector<std::int64_t> shape(image.geometry().shape.begin(),
                                           image.geometry().shape.begin() + image.rank());
     check_output(out, job_.out_dtype(image.dtype()), shape, job_.depth_advice.c_str());
-    // The same row-local plans as the bands of a streamed run, so both give the same bits.
-    if (job_.cannot_stream.empty() && image.rank() >= 1) plan.band_of_height = image.dim(0);
+    // The same row-local plans as the bands of a streamed run, so both give the same bits
+    // (an algorithm asked for by name is the user's choice, FFT included).
+    if (job_.cannot_stream.empty() && image.rank() >= 1 &&
+        plan.algorithm == Algorithm::automatic)
+      plan.band_of_height = image.dim(0);
     const Tensor result = job_.apply(image, plan);
     write_via_temporary(out, [&](const std::string& tmp) { io::write_image(tmp, result, w); });
     const std::vector<std::int64_t> out_shape(result.geometry().shape.begin(),
