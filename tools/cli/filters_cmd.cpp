@@ -16,7 +16,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <chrono>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -28,8 +27,6 @@
 namespace convkit::cli {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // Every option any filter command has; each command registers the ones it takes.
 struct Options {

@@ -12,19 +12,14 @@
 
 #include <CLI/CLI.hpp>
 #include <malloc.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <chrono>
 #include <cmath>
-#include <csignal>
 #include <complex>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <functional>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -43,7 +38,6 @@
 
 namespace {
 
-namespace fs = std::filesystem;
 using convkit::ConstTensorView;
 using convkit::DType;
 using convkit::Tensor;
@@ -173,11 +167,6 @@ void write_text_atomically(const std::string& out, const std::string& data) {
     if (f) f.close();
     if (!f) throw convkit::IoError("cannot write '" + tmp + "': " + std::strerror(errno));
   });
-}
-
-double milliseconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-      .count();
 }
 
 // `plan` is Plan::explain() of the plan the front end made (empty if it made none).
