@@ -13,8 +13,8 @@
 // the image's edge, so borders come out as in the whole image. With a row-local filter (plans
 // made with PlanOptions::band_of_height) the bands together are the whole image's result bit
 // for bit. Consecutive windows overlap by above + below rows: those are copied from the last
-// window (the halo ring), not read again. The next window is read and the last band written on
-// their own threads while the current band is computed.
+// window (the halo ring), not read again. Bands run on several threads at once, one thread each
+// from read to write (reads and writes in band order), so I/O overlaps computing.
 
 #include <cstdint>
 #include <functional>
@@ -44,9 +44,11 @@ struct BandOptions {
 /// border needs a reader that reads in any order, and an image at least as tall as the reach.
 std::string banding_problem(const io::RowReader& in, Reach reach, const BandOptions& options);
 
-/// The band height that keeps the working set (two input windows, two output bands and the
-/// filter's temporaries, `temp_bytes_per_sample` per output sample) near `budget_bytes`, at
-/// least `min_rows` and at most the image's height.
+/// A band height: the most rows whose estimated cost -- per row two input rows, two output rows
+/// and the filter's temporaries (`temp_bytes_per_sample` per sample), the halo rows included --
+/// fits `budget_bytes`; at least `min_rows` and at most the image's height. (The CLI passes
+/// 64 MiB; with threads + 1 bands in flight and temporaries usually below the estimate, a
+/// streamed 32000-wide u8 image peaks near 56 MiB.)
 std::int64_t band_rows_for(const io::RowLayout& in, const io::RowLayout& out, Reach reach,
                            double temp_bytes_per_sample, std::int64_t budget_bytes,
                            std::int64_t min_rows = 16);
