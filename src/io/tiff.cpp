@@ -6,7 +6,9 @@
 
 #include "io/tiff.h"
 
+#include <sys/stat.h>
 #include <tiffio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -14,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include "convkit/error.h"
 #include "io/files.h"
@@ -96,6 +99,11 @@ struct TiffReader::State {
   std::int64_t piece_row_bytes = 0;           // bytes per row of one decoded strip / tile
   Conversion conversion = Conversion::same;
 
+  // Uncompressed samples that are already convkit's, every strip right after the last: the
+  // rows are one run of bytes from raw_offset on, read straight into the caller's buffer
+  // (one pread, not a libtiff call per strip). -1 otherwise.
+  std::int64_t raw_offset = -1;
+
   std::vector<unsigned char> piece;  // one decoded strip or tile, in the file's layout
   std::vector<unsigned char> chunk;  // one strip / row of tiles as HxWxC rows of dtype
   std::int64_t cached_chunk = -1;
@@ -118,6 +126,8 @@ struct TiffReader::State {
   void open(const std::string& path);
   void check_sample_type();
   void check_compressed_size();
+  void find_raw_rows();
+  void read_raw(std::int64_t y0, std::int64_t rows, unsigned char* out);
   void decode_chunk(std::int64_t index, unsigned char* out);
   void place(const unsigned char* src, std::int64_t rows, std::int64_t x0, std::int64_t cols,
              int plane, unsigned char* out) const;
@@ -220,6 +230,7 @@ void TiffReader::State::open(const std::string& path) {
     corrupt("corrupt TIFF (bad strip or tile size)");
   check_compressed_size();
   if (tiled) piece.resize(std::size_t(TIFFTileSize64(tif)));
+  find_raw_rows();
 
   // libtiff 4 hands the rational resolutions out as float.
   float x_resolution = 0, y_resolution = 0;
@@ -360,6 +371,45 @@ void TiffReader::State::place(const unsigned char* src, std::int64_t rows, std::
   }
 }
 
+void TiffReader::State::find_raw_rows() {
+  if (tiled || compression != COMPRESSION_NONE || conversion != Conversion::same ||
+      planar != PLANARCONFIG_CONTIG || photometric == PHOTOMETRIC_YCBCR ||
+      (sample_size() > 1 && TIFFIsByteSwapped(tif)) ||
+      std::size_t(piece_row_bytes) != row_bytes())
+    return;
+  const std::uint32_t strips = TIFFNumberOfStrips(tif);
+  const std::uint64_t *offsets = nullptr, *counts = nullptr;
+  if (!TIFFGetField(tif, TIFFTAG_STRIPOFFSETS, &offsets) ||
+      !TIFFGetField(tif, TIFFTAG_STRIPBYTECOUNTS, &counts) || !offsets || !counts ||
+      std::int64_t(strips) != (height + chunk_rows - 1) / chunk_rows)
+    return;
+  const auto rb = std::uint64_t(row_bytes());
+  for (std::uint32_t i = 0; i < strips; ++i) {
+    const auto rows = std::uint64_t(std::min(chunk_rows, height - std::int64_t(i) * chunk_rows));
+    if (counts[i] != rows * rb || (i > 0 && offsets[i] != offsets[i - 1] + counts[i - 1])) return;
+  }
+  // A file cut short goes through libtiff, whose message says which strip is missing.
+  struct stat st {};
+  if (::fstat(TIFFFileno(tif), &st) != 0 ||
+      std::uint64_t(st.st_size) < offsets[0] + std::uint64_t(height) * rb ||
+      offsets[0] > std::uint64_t(std::numeric_limits<std::int64_t>::max() / 2))
+    return;
+  raw_offset = std::int64_t(offsets[0]);
+}
+
+void TiffReader::State::read_raw(std::int64_t y0, std::int64_t rows, unsigned char* out) {
+  const int fd = TIFFFileno(tif);
+  std::size_t left = std::size_t(rows) * row_bytes();
+  off_t at = off_t(raw_offset + y0 * std::int64_t(row_bytes()));
+  while (left > 0) {
+    const ssize_t n = ::pread(fd, out, left, at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) corrupt(n < 0 ? std::string("cannot read: ") + std::strerror(errno)
+                              : "truncated TIFF (the image data ends early)");
+    out += n, left -= std::size_t(n), at += n;
+  }
+}
+
 // Decodes strip / tile row `index` (rows [index * chunk_rows, ...)) into `out`.
 void TiffReader::State::decode_chunk(std::int64_t index, unsigned char* out) {
   const std::int64_t y = index * chunk_rows;
@@ -429,6 +479,7 @@ void TiffReader::read_rows(std::int64_t y0, TensorView dst) {
   CaptureScope scope(s.messages);
   const std::size_t row_bytes = s.row_bytes();
   auto* out = static_cast<unsigned char*>(dst.data());
+  if (s.raw_offset >= 0 && dst.is_contiguous()) return s.read_raw(y0, rows, out);
   for (std::int64_t y = y0; y < y0 + rows;) {
     const std::int64_t index = y / s.chunk_rows;
     const std::int64_t top = index * s.chunk_rows;
