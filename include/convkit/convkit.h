@@ -8,6 +8,7 @@
 #include "convkit/image_filters.h"
 #include "convkit/linalg.h"
 #include "convkit/nn.h"
+#include "convkit/nn_train.h"
 #include "convkit/plan.h"
 #include "convkit/restoration.h"
 #include "convkit/signal.h"

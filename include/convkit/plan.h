@@ -55,6 +55,21 @@ enum class Summation : std::uint8_t {
                  ///< |w| <= DBL_EPSILON skipped; f64, no FMA
 };
 
+/// Which tensor a plan computes (oneDNN's propagation kinds). The problem always describes the
+/// forward convolution src -> dst; the other directions run its adjoints:
+///   backward_data:    diff_src[n,c,y,x] = sum over (k,p,q,r,s) that read (c,y,x) of
+///                     diff_dst[n,k,p,q] * w~[k,c,r,s], then the epilogue (bias of C entries,
+///                     activation): the transposed convolution. Borders other than constant
+///                     fold the gradient of the samples they invent back onto the samples they
+///                     copy.
+///   backward_weights: diff_w[k,c,r,s] = sum over (n,p,q) of in~[n,c,y,x] * diff_dst[n,k,p,q]
+///                     (and diff_bias[k] = sum of diff_dst[n,k,p,q]); no epilogue.
+/// Backward directions take real f32/f64 data of one dtype, no flip/conj/scale/delta/residual,
+/// and allow negative pads (a negative pad drops input rows that no output reads: a transposed
+/// convolution's output_padding and ONNX's output_shape).
+enum class Direction : std::uint8_t { forward, backward_data, backward_weights };
+const char* direction_name(Direction d);
+
 /// The canonical convolution problem (see DESIGN.md §2).
 ///
 /// Input is viewed as N x C x H x W (any strides: HW, HWC, CHW and NCHW are all just strides);
@@ -92,6 +107,7 @@ struct ConvProblem {
   /// Summation::any unless a front end needs a peer's exact bits (only the `ordered`
   /// algorithm and the reference take other orders).
   Summation summation = Summation::any;
+  Direction direction = Direction::forward;
 
   std::int64_t out_h() const;  ///< P
   std::int64_t out_w() const;  ///< Q
@@ -182,6 +198,17 @@ class Plan {
   /// The same for a problem with has_residual: `residual` is N x K x P x Q of the dst dtype (any
   /// strides; it may be `dst` itself, which then accumulates).
   void execute(ConstTensorView src, TensorView dst, ConstTensorView residual) const;
+  /// Direction::backward_data plans (made with the forward filter K x C/groups x R x S and a
+  /// bias of C entries) run as execute(diff_dst, diff_src): diff_dst is N x K x P x Q and
+  /// diff_src N x C x H x W.
+
+  /// A Direction::backward_weights plan (it has no filter).
+  explicit Plan(const ConvProblem& problem, PlanOptions options = {});
+  /// Runs a backward_weights plan: src N x C x H x W, diff_dst N x K x P x Q, diff_weights
+  /// K x C/groups x R x S (overwritten), diff_bias K elements or empty (overwritten when given).
+  /// The same bits for any number of threads.
+  void execute_backward_weights(ConstTensorView src, ConstTensorView diff_dst,
+                                TensorView diff_weights, TensorView diff_bias = {}) const;
 
   const ConvProblem& problem() const;
   Algorithm algorithm() const;

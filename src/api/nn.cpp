@@ -5,6 +5,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "api/nn_internal.h"
 #include "api/views.h"
 #include "convkit/error.h"
 
@@ -30,7 +31,7 @@ PaddingMode parse_padding_mode(const std::string& s) {
                "' (expected zeros, reflect, replicate or circular)");
 }
 
-namespace {
+namespace internal {
 
 Border to_border(PaddingMode m) {
   switch (m) {
@@ -41,10 +42,6 @@ Border to_border(PaddingMode m) {
   }
   return Border::constant;
 }
-
-struct Pads {
-  std::int64_t top, bottom, left, right;
-};
 
 // 'same': TensorFlow's SAME split, which for stride 1 is PyTorch's (extra at the bottom/right).
 std::pair<std::int64_t, std::int64_t> same_pads(std::int64_t in, std::int64_t stride,
@@ -124,7 +121,7 @@ std::array<std::int64_t, 4> nchw_of(std::array<std::int64_t, 4> s, Layout layout
 // The canonical problem for an input of N x C x H x W; every check that needs the input size.
 ConvProblem make_problem(std::array<std::int64_t, 4> nchw, std::int64_t k, Size2 kernel,
                          DType dtype, bool bias, const Conv2dOptions& o,
-                         const char* kernel_name, bool residual = false) {
+                         const char* kernel_name, bool residual) {
   const auto [n, c, h, w] = nchw;
   if (n < 1 || c < 1 || h < 1 || w < 1)
     detail::fail("input", "every dimension must be >= 1, got N=", n, " C=", c, " H=", h, " W=", w);
@@ -179,14 +176,6 @@ ConvProblem make_problem(std::array<std::int64_t, 4> nchw, std::int64_t k, Size2
 std::array<std::int64_t, 4> out_shape(const ConvProblem& p, Layout layout) {
   return layout == Layout::NCHW ? std::array<std::int64_t, 4>{p.n, p.k, p.out_h(), p.out_w()}
                                 : std::array<std::int64_t, 4>{p.n, p.out_h(), p.out_w(), p.k};
-}
-
-// A view in the layout's order as N x C x H x W.
-template <class View>
-View as_nchw(const View& v, Layout layout) {
-  if (layout == Layout::NCHW) return v;
-  return api::view4(v, {v.dim(0), v.dim(3), v.dim(1), v.dim(2)},
-                    {v.stride(0), v.stride(3), v.stride(1), v.stride(2)});
 }
 
 std::string shape_str(std::array<std::int64_t, 4> s) {
@@ -250,7 +239,9 @@ ConvProblem functional_problem(ConstTensorView input, ConstTensorView weight, Co
                       "weight", residual);
 }
 
-}  // namespace
+}  // namespace internal
+
+using namespace internal;
 
 std::array<std::int64_t, 4> output_shape(std::array<std::int64_t, 4> input_shape, std::int64_t k,
                                          Size2 kernel, const Conv2dOptions& options) {

@@ -64,6 +64,11 @@ class AlgorithmImpl {
     (void)residual;
     run(src, dst);
   }
+  /// Direction::backward_weights: diff_w (K x Cg x R x S) and, when it has data, diff_b (K)
+  /// from src (N x C x H x W) and diff_dst (N x K x P x Q), all validated. (Backward-data
+  /// algorithms use run(diff_dst, diff_src).)
+  virtual void run_weights(ConstTensorView src, ConstTensorView diff_dst, TensorView diff_w,
+                           TensorView diff_b) const;
 };
 
 /// A row of the planner's ordered list (algorithm_list.cpp).

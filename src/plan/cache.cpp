@@ -151,7 +151,7 @@ std::string key(const ConvProblem& p, const PlanOptions& o, ConstTensorView filt
   put(k, p.border), put(k, p.border_value), put(k, p.scale), put(k, p.delta);
   put(k, p.has_bias), put(k, p.has_residual), put(k, p.activation);
   put(k, p.activation_alpha), put(k, p.activation_beta), put(k, p.rounding);
-  put(k, p.summation);
+  put(k, p.summation), put(k, p.direction);
   put(k, o.algorithm), put(k, o.exact_taps), put(k, o.band_of_height);
   put(k, std::uint8_t(separable != nullptr));
   if (separable) {

@@ -8,8 +8,11 @@
 
 #include "convkit/error.h"
 #include "convkit/plan.h"
+#include "algorithms/weight_grad.h"
 #include "plan/algorithm.h"
+#include "plan/backward_data.h"
 #include "plan/factor.h"
+#include "reference/reference.h"
 #include "util/convert.h"
 
 namespace convkit {
@@ -144,10 +147,12 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
     }
   });
   if (p.has_bias) {
-    if (bias.rank() != 1 || bias.dim(0) != p.k)
-      detail::fail("bias", "shape ", bias.geometry().shape_string(), " != (", p.k, ",)");
+    // The bias belongs to the tensor the plan computes: diff_src's C channels for backward_data.
+    const std::int64_t len = p.direction == Direction::backward_data ? p.c : p.k;
+    if (bias.rank() != 1 || bias.dim(0) != len)
+      detail::fail("bias", "shape ", bias.geometry().shape_string(), " != (", len, ",)");
     const auto bs = std::int64_t(dtype_size(bias.dtype()));
-    for (std::int64_t k = 0; k < p.k; ++k) {
+    for (std::int64_t k = 0; k < len; ++k) {
       double b = load_as<double>(static_cast<const char*>(bias.data()) + k * bias.stride(0) * bs,
                                  bias.dtype());
       f->bias.push_back(b);
@@ -155,7 +160,7 @@ std::shared_ptr<const PreparedFilter> prepare_filter(const ConvProblem& p, Const
   } else if (bias.data() && bias.numel() > 0) {
     detail::fail("bias", "given but problem.has_bias is false");
   }
-  if (!f->complex && cg == 1) {
+  if (!f->complex && cg == 1 && p.direction == Direction::forward) {
     const std::size_t rs = std::size_t(p.r * p.s);
     f->uniform = true;
     for (std::size_t i = 0; i < f->w.size(); ++i) f->uniform &= f->w[i] == f->w[i / rs * rs];
@@ -189,12 +194,29 @@ std::pair<const char*, const char*> byte_range(const ConstTensorView& v) {
 
 }  // namespace
 
+void AlgorithmImpl::run_weights(ConstTensorView, ConstTensorView, TensorView, TensorView) const {
+  detail::fail("direction", "this algorithm does not compute weight gradients");
+}
+
 Plan::Plan(const ConvProblem& problem, ConstTensorView filter, ConstTensorView bias,
            PlanOptions options)
     : impl_(std::make_unique<Executor>()) {
   problem.validate();
+  if (problem.direction == Direction::backward_weights)
+    detail::fail("direction", "a backward-weights plan has no filter: use Plan(problem, options)");
   impl_->problem = problem;
   impl_->filter = prepare_filter(problem, filter, bias);
+  choose(problem, options);
+  if (options.explain) *options.explain = explain();
+}
+
+Plan::Plan(const ConvProblem& problem, PlanOptions options) : impl_(std::make_unique<Executor>()) {
+  problem.validate();
+  if (problem.direction != Direction::backward_weights)
+    detail::fail("direction", "Plan(problem, options) makes backward-weights plans, got ",
+                 direction_name(problem.direction));
+  impl_->problem = problem;
+  impl_->filter = std::make_shared<PreparedFilter>();
   choose(problem, options);
   if (options.explain) *options.explain = explain();
 }
@@ -203,6 +225,8 @@ Plan::Plan(const ConvProblem& problem, const SeparableKernel& kernel, ConstTenso
            PlanOptions options)
     : impl_(std::make_unique<Executor>()) {
   problem.validate();
+  if (problem.direction != Direction::forward)
+    detail::fail("direction", "separable kernels plan forward problems only");
   const bool per_channel = problem.c == problem.k && problem.groups == problem.c;
   if (!per_channel)
     detail::fail("kernel", "a separable kernel needs a per-channel problem (C == K == groups), got ",
@@ -273,6 +297,24 @@ std::string not_row_local(Algorithm a, const ConvProblem& p) {
 // created (packed weights, FFT plans); the table is formatted only if explain() is called.
 void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
   Executor& ex = *impl_;
+  if (problem.direction != Direction::forward) {
+    // The backward directions: the reference on request, else backward-data as forward plans
+    // over stride phases (each chosen by this planner, `options.algorithm` passed on) and
+    // backward-weights as its weight-gradient GEMM.
+    const bool reference = options.algorithm == Algorithm::reference;
+    ex.requested = options.algorithm != Algorithm::automatic;
+    ex.algorithm = reference ? Algorithm::reference : options.algorithm;
+    if (reference)
+      ex.impl = make_reference(problem, ex.filter);
+    else if (problem.direction == Direction::backward_data)
+      ex.impl = make_backward_data(problem, ex.filter, options);
+    else if (ex.requested)
+      detail::fail("algorithm", algorithm_name(options.algorithm), " cannot run ",
+                   problem.to_string(), ": backward-weights runs as its own GEMM or the reference");
+    else
+      ex.impl = make_weight_grad(problem);
+    return;
+  }
   const bool automatic = options.algorithm == Algorithm::automatic;
   // A band of a taller image is costed as the whole image, so that every band (and the whole
   // image run with the same option) gets the same algorithm.
@@ -325,8 +367,12 @@ void Plan::choose(const ConvProblem& problem, const PlanOptions& options) {
 std::string Plan::explain() const {
   const Executor& e = *impl_;
   std::ostringstream ex;
-  ex << "problem " << e.problem.to_string() << "\n"
-     << "candidates (estimated ms; the cheapest that accepts wins):\n";
+  ex << "problem " << e.problem.to_string() << "\n";
+  if (e.candidates.empty()) {  // a backward direction: no table of candidates
+    ex << "plan: " << e.impl->describe();
+    return ex.str();
+  }
+  ex << "candidates (estimated ms; the cheapest that accepts wins):\n";
   for (const Executor::Candidate& c : e.candidates) {
     ex << "  " << std::left << std::setw(15) << c.info->name;
     if (c.estimate < 0) {
@@ -408,8 +454,15 @@ void Plan::execute(ConstTensorView src, TensorView dst, ConstTensorView residual
 void Plan::execute(ConstTensorView src, TensorView dst) const {
   const ConvProblem& p = impl_->problem;
   if (p.has_residual) detail::fail("residual", "the problem has_residual: pass the residual tensor");
-  check_view("src", src, p.src_dtype, {p.n, p.c, p.h, p.w});
-  check_view("dst", dst, p.dst_dtype, {p.n, p.k, p.out_h(), p.out_w()});
+  if (p.direction == Direction::backward_weights)
+    detail::fail("direction", "a backward-weights plan runs with execute_backward_weights");
+  if (p.direction == Direction::backward_data) {
+    check_view("diff_dst", src, p.src_dtype, {p.n, p.k, p.out_h(), p.out_w()});
+    check_view("diff_src", dst, p.dst_dtype, {p.n, p.c, p.h, p.w});
+  } else {
+    check_view("src", src, p.src_dtype, {p.n, p.c, p.h, p.w});
+    check_view("dst", dst, p.dst_dtype, {p.n, p.k, p.out_h(), p.out_w()});
+  }
   auto [slo, shi] = byte_range(src);
   auto [dlo, dhi] = byte_range(dst);
   if (slo < dhi && dlo < shi) {
@@ -420,6 +473,25 @@ void Plan::execute(ConstTensorView src, TensorView dst) const {
     return;
   }
   impl_->impl->run(src, dst);
+}
+
+void Plan::execute_backward_weights(ConstTensorView src, ConstTensorView diff_dst,
+                                    TensorView diff_weights, TensorView diff_bias) const {
+  const ConvProblem& p = impl_->problem;
+  if (p.direction != Direction::backward_weights)
+    detail::fail("direction", "execute_backward_weights needs a backward-weights plan, got ",
+                 direction_name(p.direction));
+  check_view("src", src, p.src_dtype, {p.n, p.c, p.h, p.w});
+  check_view("diff_dst", diff_dst, p.src_dtype, {p.n, p.k, p.out_h(), p.out_w()});
+  check_view("diff_weights", diff_weights, p.dst_dtype, {p.k, p.c / p.groups, p.r, p.s});
+  if (diff_bias.data()) {
+    if (diff_bias.rank() != 1 || diff_bias.dim(0) != p.k)
+      detail::fail("diff_bias", "shape ", diff_bias.geometry().shape_string(), " != (", p.k, ",)");
+    if (diff_bias.dtype() != p.dst_dtype)
+      detail::fail("diff_bias", "dtype ", dtype_name(diff_bias.dtype()), " != planned ",
+                   dtype_name(p.dst_dtype));
+  }
+  impl_->impl->run_weights(src, diff_dst, diff_weights, diff_bias);
 }
 
 }  // namespace convkit

@@ -10,6 +10,15 @@ const char* border_name(Border b) {
   return kNames[static_cast<int>(b)];
 }
 
+const char* direction_name(Direction d) {
+  switch (d) {
+    case Direction::forward: return "forward";
+    case Direction::backward_data: return "backward-data";
+    case Direction::backward_weights: return "backward-weights";
+  }
+  return "?";
+}
+
 namespace {
 // floor(reach / stride) + 1 outputs; a negative reach (the dilated kernel larger than the
 // padded input) has none, whatever the stride (C++'s division would round -1/3 up to 0).
@@ -35,9 +44,33 @@ void ConvProblem::validate() const {
   positive("dilation_h", dilation_h), positive("dilation_w", dilation_w);
   if (c % groups) detail::fail("groups", groups, " does not divide the input channels c=", c);
   if (k % groups) detail::fail("groups", groups, " does not divide the output channels k=", k);
-  for (auto [name, v] : {std::pair{"pad_top", pad_top}, {"pad_left", pad_left},
-                         {"pad_bottom", pad_bottom}, {"pad_right", pad_right}})
-    if (v < 0) detail::fail(name, "must be >= 0, got ", v);
+  const bool backward = direction != Direction::forward;
+  if (static_cast<int>(direction) > 2)
+    detail::fail("direction", "invalid value ", static_cast<int>(direction));
+  // Backward directions take negative pads: input rows no output reads (a transposed
+  // convolution's output_padding, ONNX's output_shape) get a zero gradient.
+  if (!backward)
+    for (auto [name, v] : {std::pair{"pad_top", pad_top}, {"pad_left", pad_left},
+                           {"pad_bottom", pad_bottom}, {"pad_right", pad_right}})
+      if (v < 0) detail::fail(name, "must be >= 0, got ", v);
+  if (backward) {
+    const bool real_float = src_dtype == DType::f32 || src_dtype == DType::f64;
+    if (!real_float || filter_dtype != src_dtype || dst_dtype != src_dtype)
+      detail::fail("dtype", direction_name(direction), " needs one real float dtype (f32 or f64) ",
+                   "for data, filter and result, got ", dtype_name(src_dtype), "-",
+                   dtype_name(filter_dtype), "-", dtype_name(dst_dtype));
+    if (flip || conj || scale != 1.0 || delta != 0.0 || has_residual ||
+        summation != Summation::any || (border == Border::constant && border_value != 0.0))
+      detail::fail("direction", direction_name(direction),
+                   " supports no flip, conj, scale, delta, residual, summation order or non-zero "
+                   "constant border");
+    if (direction == Direction::backward_weights &&
+        (has_bias || activation != Activation::none))
+      detail::fail("direction", "backward-weights has no epilogue (bias, activation)");
+    if (border != Border::constant &&
+        (pad_top < 0 || pad_bottom < 0 || pad_left < 0 || pad_right < 0))
+      detail::fail("border", "negative pads need the constant border, got ", border_name(border));
+  }
   if (out_h() < 1 || out_w() < 1)
     detail::fail("padding", "the output would be empty (", out_h(), "x", out_w(),
                  "): the dilated kernel is larger than the padded input");
@@ -73,6 +106,8 @@ std::string ConvProblem::to_string() const {
   os << '_' << (flip ? "conv" : "corr") << (conj ? "*" : "") << '_' << dtype_name(src_dtype) << '-'
      << dtype_name(filter_dtype) << '-' << dtype_name(dst_dtype);
   if (has_residual) os << "_res";
+  if (direction == Direction::backward_data) os << "_bwd-data";
+  if (direction == Direction::backward_weights) os << "_bwd-weights";
   if (summation == Summation::ndimage_line) os << "_sum1d";
   if (summation == Summation::ndimage) os << "_sumnd";
   return os.str();

@@ -133,7 +133,14 @@ class ReferenceImpl final : public AlgorithmImpl {
   ReferenceImpl(const ConvProblem& p, std::shared_ptr<const PreparedFilter> f)
       : problem_(p), filter_(std::move(f)) {}
   void run(ConstTensorView src, TensorView dst) const override {
-    reference_run(problem_, *filter_, src, dst);
+    if (problem_.direction == Direction::backward_data)
+      reference_backward_data(problem_, *filter_, src, dst);
+    else
+      reference_run(problem_, *filter_, src, dst);
+  }
+  void run_weights(ConstTensorView src, ConstTensorView diff_dst, TensorView diff_w,
+                   TensorView diff_b) const override {
+    reference_backward_weights(problem_, src, diff_dst, diff_w, diff_b);
   }
   std::string describe() const override {
     return "reference: plain loops, double accumulation, 1 thread";

@@ -34,8 +34,8 @@ import numbers
 
 import numpy as np
 
-from . import _core
-from ._im2col import col2im, fold, im2col, unfold
+from .. import _core
+from .._im2col import col2im, fold, im2col, unfold
 
 __all__ = ["conv2d", "Conv2d", "unfold", "fold", "im2col", "col2im", "ACTIVATIONS",
            "PADDING_MODES", "LAYOUTS"]

@@ -1,0 +1,299 @@
+// Direction::backward_weights: diff_w[k, c, r, s] = sum over (n, p, q) of
+// xp[n, c, p*sh + r*dh, q*sw + s*dw] * dy[n, k, p, q], where xp is the input extended by the
+// pads through the border rule (made once, in one place: border_index; negative pads crop).
+//
+// Per group this is a GEMM, diff_w^T (Cg*R*S x Kg) = col (Cg*R*S x N*P*Q) * dy^T, with col the
+// im2col matrix. f32 with Kg >= 8 runs it on the channel-blocked direct kernel (f32_conv_tile
+// with one tap: rows of col are its "pixels", output channels across the lanes):
+//
+//   pack dy^T per block of V*lanes output channels:  dyT[g][kblock][n][pixel][lanes]
+//   parallel: thread t owns rows [a_t, b_t) of col (a slice of c, r, s)
+//     for g, n, chunk of T pixels:
+//       col[a_t..b_t][T] = xp gathered                     (only this thread's rows)
+//       for kblock: acc[rows][lanes] += col * dyT chunk    (accumulators in registers)
+//
+// No two threads write the same weight and each weight's sum runs in the same order whatever
+// the thread count (the chunks do not depend on it): the same bits for 1 or 16 threads, with no
+// partial sums to reduce. Other cases (f64, few output channels per group: depthwise) take a
+// blocked dot-product loop with the same ownership rule.
+#include "algorithms/weight_grad.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <sstream>
+#include <vector>
+
+#include "algorithms/border.h"
+#include "algorithms/nn_common.h"
+#include "convkit/error.h"
+#include "kernels/dispatch.h"
+#include "util/threads.h"
+
+namespace convkit {
+
+namespace {
+
+// xp as a plain N x C x Hp x Wp array (or the input itself when it needs no padding).
+template <class T>
+struct Padded {
+  const T* data = nullptr;
+  std::int64_t sn = 0, sc = 0, sy = 0, sx = 1;  // element strides
+  std::int64_t h = 0, w = 0;
+  std::vector<T> storage;
+};
+
+template <class T>
+Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
+  Padded<T> xp;
+  xp.h = p.h + p.pad_top + p.pad_bottom;
+  xp.w = p.w + p.pad_left + p.pad_right;
+  const T* in = static_cast<const T*>(src.data());
+  if (p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0 &&
+      src.stride(3) == 1) {
+    xp.data = in, xp.sn = src.stride(0), xp.sc = src.stride(1), xp.sy = src.stride(2);
+    return xp;
+  }
+  xp.storage.resize(std::size_t(p.n * p.c * xp.h * xp.w));
+  xp.sc = xp.h * xp.w, xp.sn = p.c * xp.sc, xp.sy = xp.w;
+  std::vector<std::int64_t> xs(static_cast<std::size_t>(xp.w));
+  for (std::int64_t x = 0; x < xp.w; ++x)
+    xs[std::size_t(x)] = border_index(x - p.pad_left, p.w, p.border);
+  const int nt = threads_for(p.n * p.c * xp.h * xp.w, 1 << 15);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (std::int64_t nc = 0; nc < p.n * p.c; ++nc) {
+    const std::int64_t n = nc / p.c, c = nc % p.c;
+    T* out = xp.storage.data() + nc * xp.sc;
+    const T* plane = in + n * src.stride(0) + c * src.stride(1);
+    for (std::int64_t y = 0; y < xp.h; ++y, out += xp.w) {
+      const std::int64_t yy = border_index(y - p.pad_top, p.h, p.border);
+      for (std::int64_t x = 0; x < xp.w; ++x) {
+        const std::int64_t xx = xs[std::size_t(x)];
+        out[x] = (yy < 0 || xx < 0) ? T(0) : plane[yy * src.stride(2) + xx * src.stride(3)];
+      }
+    }
+  }
+  xp.data = xp.storage.data();
+  return xp;
+}
+
+// sum a[i*as] * b[i] for i < n, in 8 interleaved partial sums (vectorizable without reassociation
+// flags; a fixed order, so the same bits everywhere).
+template <class T>
+T dot(const T* a, std::int64_t as, const T* b, std::int64_t n) {
+  T acc[8] = {};
+  std::int64_t i = 0;
+  if (as == 1)
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) acc[j] += a[i + j] * b[i + j];
+  for (; i < n; ++i) acc[i & 7] += a[i * as] * b[i];
+  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+class WeightGradImpl final : public AlgorithmImpl {
+ public:
+  explicit WeightGradImpl(const ConvProblem& p) : p_(p), shape_(nn_common::kernel_shape()) {
+    cg_ = p.c / p.groups, kg_ = p.k / p.groups;
+    crs_ = cg_ * p.r * p.s;
+    gemm_ = p.src_dtype == DType::f32 && kg_ >= 8;
+    if (gemm_) {
+      const auto lanes = std::int64_t(shape_.lanes);
+      v_ = std::min<std::int64_t>((kg_ + lanes - 1) / lanes, std::int64_t(shape_.max_v));
+      kb_ = v_ * lanes;
+      kblocks_ = (kg_ + kb_ - 1) / kb_;
+      // A chunk of dy^T for one block stays in L2 (128 KiB) while every row of col passes it.
+      chunk_ = std::clamp<std::int64_t>((std::int64_t(32) << 10) / kb_, 16, 2048);
+      chunk_ = std::min(chunk_, p.out_h() * p.out_w());
+    }
+  }
+
+  void run(ConstTensorView, TensorView) const override {
+    detail::fail("direction", "a backward-weights plan runs with execute_backward_weights");
+  }
+
+  std::string describe() const override {
+    std::ostringstream os;
+    if (gemm_)
+      os << "weight-gradient GEMM: im2col rows x dy^T on the direct-blocked kernel, "
+         << kb_ << " output channels per block, chunks of " << chunk_
+         << " pixels, rows split over up to " << get_num_threads()
+         << " threads (deterministic)";
+    else
+      os << "weight-gradient dot products: one weight per task, "
+         << (p_.src_dtype == DType::f32 ? "f32" : "f64") << " in 8 partial sums, up to "
+         << get_num_threads() << " threads (deterministic)";
+    return os.str();
+  }
+
+  void run_weights(ConstTensorView src, ConstTensorView dy, TensorView dw,
+                   TensorView db) const override {
+    if (p_.src_dtype == DType::f32) {
+      const Padded<float> xp = pad_input<float>(p_, src);
+      if (gemm_) run_gemm(xp, dy, dw);
+      else run_dots<float>(xp, dy, dw);
+      bias<float>(dy, db);
+    } else {
+      const Padded<double> xp = pad_input<double>(p_, src);
+      run_dots<double>(xp, dy, dw);
+      bias<double>(dy, db);
+    }
+  }
+
+ private:
+  template <class T>
+  void run_dots(const Padded<T>& xp, ConstTensorView dyv, TensorView dwv) const {
+    const ConvProblem& p = p_;
+    const std::int64_t P = p.out_h(), Q = p.out_w();
+    const T* dy = static_cast<const T*>(dyv.data());
+    T* dw = static_cast<T*>(dwv.data());
+    // dy rows with unit stride are read in place; others are copied once.
+    std::vector<T> dense;
+    std::int64_t yn = dyv.stride(0), yk = dyv.stride(1), yp = dyv.stride(2);
+    if (dyv.stride(3) != 1) {
+      dense.resize(std::size_t(p.n * p.k * P * Q));
+      for (std::int64_t i = 0, n = 0; n < p.n; ++n)
+        for (std::int64_t k = 0; k < p.k; ++k)
+          for (std::int64_t y = 0; y < P; ++y)
+            for (std::int64_t x = 0; x < Q; ++x, ++i)
+              dense[std::size_t(i)] = dy[n * yn + k * yk + y * yp + x * dyv.stride(3)];
+      dy = dense.data(), yk = P * Q, yn = p.k * yk, yp = Q;
+    }
+    const std::int64_t tasks = p.k * cg_;
+    const int nt = threads_for(tasks * p.r * p.s * p.n * P * Q, 1 << 15);
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (std::int64_t task = 0; task < tasks; ++task) {
+      const std::int64_t k = task / cg_, c = task % cg_;
+      const std::int64_t ci = (k / kg_) * cg_ + c;
+      for (std::int64_t r = 0; r < p.r; ++r)
+        for (std::int64_t s = 0; s < p.s; ++s) {
+          T acc = 0;
+          for (std::int64_t n = 0; n < p.n; ++n)
+            for (std::int64_t y = 0; y < P; ++y) {
+              const T* a = xp.data + n * xp.sn + ci * xp.sc + (y * p.stride_h + r * p.dilation_h) * xp.sy +
+                           s * p.dilation_w;
+              acc += dot(a, p.stride_w, dy + n * yn + k * yk + y * yp, Q);
+            }
+          dw[k * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) + s * dwv.stride(3)] = acc;
+        }
+    }
+  }
+
+  void run_gemm(const Padded<float>& xp, ConstTensorView dyv, TensorView dwv) const {
+    const ConvProblem& p = p_;
+    const std::int64_t P = p.out_h(), Q = p.out_w(), PQ = P * Q;
+    const float* dy = static_cast<const float*>(dyv.data());
+    // dyT[g][kblock][n][pixel][kb], zero lanes past Kg.
+    const std::int64_t block_len = p.n * PQ * kb_;
+    nn_common::AlignedFloats dyt = nn_common::aligned_floats(std::size_t(p.groups * kblocks_ * block_len));
+    {
+      const std::int64_t items = p.groups * kblocks_ * p.n;
+      const int nt = threads_for(items * PQ * kb_, 1 << 15);
+#pragma omp parallel for num_threads(nt) schedule(static)
+      for (std::int64_t item = 0; item < items; ++item) {
+        const std::int64_t n = item % p.n, gb = item / p.n;
+        const std::int64_t g = gb / kblocks_, kblock = gb % kblocks_;
+        float* out = dyt.get() + gb * block_len + n * PQ * kb_;
+        const std::int64_t k0 = kblock * kb_, kn = std::min(kb_, kg_ - k0);
+        for (std::int64_t j = 0; j < kn; ++j) {
+          const float* plane = dy + n * dyv.stride(0) + (g * kg_ + k0 + j) * dyv.stride(1);
+          for (std::int64_t y = 0; y < P; ++y)
+            for (std::int64_t x = 0; x < Q; ++x)
+              out[(y * Q + x) * kb_ + j] = plane[y * dyv.stride(2) + x * dyv.stride(3)];
+        }
+      }
+    }
+    // diff_w^T per group and block: [g][kblock][crs][kb].
+    nn_common::AlignedFloats dwt = nn_common::aligned_floats(std::size_t(p.groups * kblocks_ * crs_ * kb_));
+    const int nt = threads_for(p.groups * crs_ * p.n * PQ * kg_, 1 << 18);
+    const std::int64_t chunks = (PQ + chunk_ - 1) / chunk_;
+#pragma omp parallel num_threads(nt)
+    {
+      const std::int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
+      const std::int64_t a = crs_ * t / threads, b = crs_ * (t + 1) / threads;
+      if (a < b) {
+        const std::int64_t rows = b - a;
+        nn_common::AlignedFloats col = nn_common::aligned_floats(std::size_t(rows * chunk_));
+        std::vector<const float*> px(static_cast<std::size_t>(rows));
+        for (std::int64_t i = 0; i < rows; ++i) px[std::size_t(i)] = col.get() + i * chunk_;
+        const std::ptrdiff_t no_offset = 0;
+        for (std::int64_t g = 0; g < p.groups; ++g)
+          for (std::int64_t n = 0; n < p.n; ++n)
+            for (std::int64_t ch = 0; ch < chunks; ++ch) {
+              const std::int64_t t0 = ch * chunk_, tn = std::min(chunk_, PQ - t0);
+              gather(xp, n, g, a, rows, t0, tn, col.get());
+              for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
+                const float* w = dyt.get() + (g * kblocks_ + kblock) * block_len + (n * PQ + t0) * kb_;
+                kernels::f32_conv_tile(px.data(), std::size_t(rows), &no_offset, &w, 1,
+                                       std::size_t(tn), std::size_t(v_),
+                                       dwt.get() + ((g * kblocks_ + kblock) * crs_ + a) * kb_,
+                                       std::size_t(kb_), true);
+              }
+            }
+      }
+    }
+    float* dw = static_cast<float*>(dwv.data());
+    for (std::int64_t g = 0; g < p.groups; ++g)
+      for (std::int64_t kk = 0; kk < kg_; ++kk) {
+        const float* from = dwt.get() + ((g * kblocks_ + kk / kb_) * crs_) * kb_ + kk % kb_;
+        for (std::int64_t i = 0, c = 0; c < cg_; ++c)
+          for (std::int64_t r = 0; r < p.r; ++r)
+            for (std::int64_t s = 0; s < p.s; ++s, ++i)
+              dw[(g * kg_ + kk) * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) +
+                 s * dwv.stride(3)] = from[i * kb_];
+      }
+  }
+
+  // col[i][t] = xp[n, g*Cg + c, p*sh + r*dh, q*sw + s*dw] for rows i = (c, r, s) in
+  // [row0, row0 + rows) and pixels t0 + t = p*Q + q.
+  void gather(const Padded<float>& xp, std::int64_t n, std::int64_t g, std::int64_t row0,
+              std::int64_t rows, std::int64_t t0, std::int64_t tn, float* col) const {
+    const ConvProblem& p = p_;
+    const std::int64_t Q = p.out_w(), rs = p.r * p.s;
+    for (std::int64_t i = 0; i < rows; ++i) {
+      const std::int64_t crs = row0 + i, c = crs / rs, r = crs % rs / p.s, s = crs % p.s;
+      const float* plane = xp.data + n * xp.sn + (g * cg_ + c) * xp.sc + r * p.dilation_h * xp.sy +
+                           s * p.dilation_w;
+      float* out = col + i * chunk_;
+      for (std::int64_t t = t0; t < t0 + tn;) {
+        const std::int64_t y = t / Q, x = t % Q, len = std::min(Q - x, t0 + tn - t);
+        const float* from = plane + y * p.stride_h * xp.sy + x * p.stride_w;
+        if (p.stride_w == 1) std::memcpy(out, from, std::size_t(len) * sizeof(float));
+        else
+          for (std::int64_t j = 0; j < len; ++j) out[j] = from[j * p.stride_w];
+        out += len, t += len;
+      }
+    }
+  }
+
+  template <class T>
+  void bias(ConstTensorView dyv, TensorView db) const {
+    if (!db.data()) return;
+    const T* dy = static_cast<const T*>(dyv.data());
+    T* out = static_cast<T*>(db.data());
+    const std::int64_t P = p_.out_h(), Q = p_.out_w();
+    for (std::int64_t k = 0; k < p_.k; ++k) {
+      double acc = 0;
+      for (std::int64_t n = 0; n < p_.n; ++n)
+        for (std::int64_t y = 0; y < P; ++y)
+          for (std::int64_t x = 0; x < Q; ++x)
+            acc += double(dy[n * dyv.stride(0) + k * dyv.stride(1) + y * dyv.stride(2) +
+                             x * dyv.stride(3)]);
+      out[k * db.stride(0)] = T(acc);
+    }
+  }
+
+  ConvProblem p_;
+  nn_common::Shape shape_;
+  std::int64_t cg_ = 1, kg_ = 1, crs_ = 1;
+  bool gemm_ = false;
+  std::int64_t v_ = 1, kb_ = 1, kblocks_ = 1, chunk_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<AlgorithmImpl> make_weight_grad(const ConvProblem& p) {
+  return std::make_unique<WeightGradImpl>(p);
+}
+
+}  // namespace convkit
