@@ -17,6 +17,7 @@
 
 #include "arrays.h"
 #include "convkit/nn.h"
+#include "convkit/nn_train.h"
 
 namespace convkit::python {
 
@@ -131,15 +132,46 @@ ConstTensorView optional_view(nb::handle h, const char* name, InArray& keep) {
   return v;
 }
 
-std::array<std::int64_t, 4> shape4_of(nb::handle shape) {
+std::array<std::int64_t, 4> shape4_of(nb::handle shape, const char* name = "input_shape") {
   if (!is_sequence(shape))
-    throw nb::type_error("input_shape: expected a sequence of 4 ints (or an array)");
+    throw nb::type_error((std::string(name) + ": expected a sequence of 4 ints (or an array)").c_str());
   if (nb::len(shape) != 4)
-    detail::fail("input_shape", "must have 4 elements (N, C, H, W or N, H, W, C), got ",
-                 nb::len(shape));
+    detail::fail(name, "must have 4 elements, got ", nb::len(shape));
   std::array<std::int64_t, 4> s{};
-  for (std::size_t i = 0; i < 4; ++i) s[i] = int_of(shape[i], "input_shape");
+  for (std::size_t i = 0; i < 4; ++i) s[i] = int_of(shape[i], name);
   return s;
+}
+
+// conv_transpose2d's options; `crop` None or (top, bottom, left, right) replaces padding and
+// output_padding (the ONNX conventions resolve to it in Python).
+nn::ConvTranspose2dOptions transpose_options_of(nb::handle stride, nb::handle padding,
+                                                nb::handle output_padding, std::int64_t groups,
+                                                nb::handle dilation, nb::handle crop,
+                                                const std::string& activation, double alpha,
+                                                double beta, const std::string& layout,
+                                                const std::string& algorithm) {
+  nn::ConvTranspose2dOptions o;
+  o.stride = size2_of(stride, "stride");
+  o.padding = size2_of(padding, "padding");
+  o.output_padding = size2_of(output_padding, "output_padding");
+  o.groups = groups;
+  o.dilation = size2_of(dilation, "dilation");
+  if (crop.is_valid() && !crop.is_none()) {
+    const auto c = shape4_of(crop, "crop");
+    o.has_crop = true;
+    o.crop = {c[0], c[1], c[2], c[3]};
+  }
+  o.activation = parse_activation(activation);
+  o.alpha = alpha;
+  o.beta = beta;
+  o.layout = parse_nn_layout(layout);
+  o.plan = plan_options(algorithm);
+  return o;
+}
+
+// The work of a gradient call, for Unlocked: multiply-adds of the forward convolution.
+double macs(const ConstTensorView& big, const ConstTensorView& w) {
+  return double(big.numel()) * double(w.numel()) / double(std::max<std::int64_t>(w.dim(0), 1));
 }
 
 nb::tuple tuple_of(const std::array<std::int64_t, 4>& s) {
@@ -218,7 +250,172 @@ class NnConv2d {
 
 }  // namespace
 
+void bind_nn_train(nb::module_& m) {
+  m.def(
+      "nn_conv_transpose2d",
+      [](const InArray& input, const InArray& weight, nb::handle bias, nb::handle stride,
+         nb::handle padding, nb::handle output_padding, std::int64_t groups, nb::handle dilation,
+         nb::handle crop, const std::string& activation, double alpha, double beta,
+         const std::string& layout, const std::string& algorithm) {
+        const ConstTensorView x = view_of(input, "input");
+        const ConstTensorView w = view_of(weight, "weight");
+        check_float(x, "input");
+        check_same_dtype(w, x.dtype(), "weight", "the input's");
+        InArray keep;
+        const ConstTensorView b = optional_view(bias, "bias", keep);
+        if (b.data()) check_same_dtype(b, x.dtype(), "bias", "the input's");
+        const nn::ConvTranspose2dOptions o =
+            transpose_options_of(stride, padding, output_padding, groups, dilation, crop,
+                                 activation, alpha, beta, layout, algorithm);
+        if (x.rank() != 4 || w.rank() != 4) nn::conv_transpose2d(x, w, b, o);  // its error
+        if (o.groups < 1) nn::transpose_crop(o);                                 // its error
+        const auto shape = nn::transpose_output_shape({x.dim(0), x.dim(1), x.dim(2), x.dim(3)},
+                                                      w.dim(1) * o.groups, {w.dim(2), w.dim(3)}, o);
+        NewArray y = new_array(x.dtype(), shape);
+        {
+          Unlocked unlocked(macs(x, w));
+          nn::conv_transpose2d(x, w, b, o, y.view);
+        }
+        return y.array;
+      },
+      "input"_a, "weight"_a, "bias"_a = nb::none(), "stride"_a = 1, "padding"_a = 0,
+      "output_padding"_a = 0, "groups"_a = 1, "dilation"_a = 1, "crop"_a = nb::none(),
+      "activation"_a = "none", "alpha"_a = 0.0, "beta"_a = 0.0, "layout"_a = "NCHW",
+      "algorithm"_a = "auto",
+      "torch.nn.functional.conv_transpose2d on rank-4 float arrays, then the activation. "
+      "See convkit.nn.conv_transpose2d.");
+
+  m.def(
+      "nn_conv2d_grad_input",
+      [](nb::handle input_shape, const InArray& weight, const InArray& grad_output,
+         nb::handle stride, nb::handle padding, nb::handle dilation, std::int64_t groups,
+         const std::string& padding_mode, const std::string& layout,
+         const std::string& algorithm) {
+        const auto shape = shape4_of(input_shape, "input_size");
+        const ConstTensorView w = view_of(weight, "weight");
+        const ConstTensorView g = view_of(grad_output, "grad_output");
+        check_float(g, "grad_output");
+        check_same_dtype(w, g.dtype(), "weight", "grad_output's");
+        const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
+                                               "none", 0, 0, layout, algorithm);
+        for (std::int64_t d : shape)
+          if (d < 1) detail::fail("input_size", "every dimension must be >= 1");
+        NewArray y = new_array(g.dtype(), shape);
+        {
+          Unlocked unlocked(macs(y.view, w));
+          nn::conv2d_grad_input(g, w, o, y.view);
+        }
+        return y.array;
+      },
+      "input_size"_a, "weight"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
+      "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "layout"_a = "NCHW",
+      "algorithm"_a = "auto",
+      "torch.nn.grad.conv2d_input (any padding form and padding_mode). See convkit.nn.grad.");
+
+  m.def(
+      "nn_conv2d_grad_weight",
+      [](const InArray& input, nb::handle weight_shape, const InArray& grad_output,
+         nb::handle stride, nb::handle padding, nb::handle dilation, std::int64_t groups,
+         const std::string& padding_mode, const std::string& layout,
+         const std::string& algorithm) {
+        const auto shape = shape4_of(weight_shape, "weight_size");
+        const ConstTensorView x = view_of(input, "input");
+        const ConstTensorView g = view_of(grad_output, "grad_output");
+        check_float(x, "input");
+        check_same_dtype(g, x.dtype(), "grad_output", "the input's");
+        const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
+                                               "none", 0, 0, layout, algorithm);
+        for (std::int64_t d : shape)
+          if (d < 1) detail::fail("weight_size", "every dimension must be >= 1");
+        NewArray y = new_array(x.dtype(), shape);
+        {
+          Unlocked unlocked(macs(g, y.view) * double(shape[1]));
+          nn::conv2d_grad_weight(x, g, o, y.view);
+        }
+        return y.array;
+      },
+      "input"_a, "weight_size"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
+      "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "layout"_a = "NCHW",
+      "algorithm"_a = "auto",
+      "torch.nn.grad.conv2d_weight (any padding form and padding_mode). See convkit.nn.grad.");
+
+  m.def(
+      "nn_conv_transpose2d_grad_input",
+      [](nb::handle input_shape, const InArray& weight, const InArray& grad_output,
+         nb::handle stride, nb::handle padding, nb::handle output_padding, std::int64_t groups,
+         nb::handle dilation, nb::handle crop, const std::string& layout,
+         const std::string& algorithm) {
+        const auto shape = shape4_of(input_shape, "input_size");
+        const ConstTensorView w = view_of(weight, "weight");
+        const ConstTensorView g = view_of(grad_output, "grad_output");
+        check_float(g, "grad_output");
+        check_same_dtype(w, g.dtype(), "weight", "grad_output's");
+        const nn::ConvTranspose2dOptions o = transpose_options_of(
+            stride, padding, output_padding, groups, dilation, crop, "none", 0, 0, layout, algorithm);
+        for (std::int64_t d : shape)
+          if (d < 1) detail::fail("input_size", "every dimension must be >= 1");
+        NewArray y = new_array(g.dtype(), shape);
+        {
+          Unlocked unlocked(macs(g, w));
+          nn::conv_transpose2d_grad_input(g, w, o, y.view);
+        }
+        return y.array;
+      },
+      "input_size"_a, "weight"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
+      "output_padding"_a = 0, "groups"_a = 1, "dilation"_a = 1, "crop"_a = nb::none(),
+      "layout"_a = "NCHW", "algorithm"_a = "auto",
+      "d loss / d input of conv_transpose2d. See convkit.nn.grad.");
+
+  m.def(
+      "nn_conv_transpose2d_grad_weight",
+      [](const InArray& input, nb::handle weight_shape, const InArray& grad_output,
+         nb::handle stride, nb::handle padding, nb::handle output_padding, std::int64_t groups,
+         nb::handle dilation, nb::handle crop, const std::string& layout,
+         const std::string& algorithm) {
+        const auto shape = shape4_of(weight_shape, "weight_size");
+        const ConstTensorView x = view_of(input, "input");
+        const ConstTensorView g = view_of(grad_output, "grad_output");
+        check_float(x, "input");
+        check_same_dtype(g, x.dtype(), "grad_output", "the input's");
+        const nn::ConvTranspose2dOptions o = transpose_options_of(
+            stride, padding, output_padding, groups, dilation, crop, "none", 0, 0, layout, algorithm);
+        for (std::int64_t d : shape)
+          if (d < 1) detail::fail("weight_size", "every dimension must be >= 1");
+        NewArray y = new_array(x.dtype(), shape);
+        {
+          Unlocked unlocked(macs(g, y.view) * double(shape[0]));
+          nn::conv_transpose2d_grad_weight(x, g, o, y.view);
+        }
+        return y.array;
+      },
+      "input"_a, "weight_size"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
+      "output_padding"_a = 0, "groups"_a = 1, "dilation"_a = 1, "crop"_a = nb::none(),
+      "layout"_a = "NCHW", "algorithm"_a = "auto",
+      "d loss / d weight of conv_transpose2d. See convkit.nn.grad.");
+
+  m.def(
+      "nn_grad_bias",
+      [](const InArray& grad_output, const std::string& layout) {
+        const ConstTensorView g = view_of(grad_output, "grad_output");
+        check_float(g, "grad_output");
+        const nn::Layout l = parse_nn_layout(layout);
+        if (g.rank() != 4)
+          detail::fail("grad_output", "must be rank 4 (NCHW or NHWC), got rank ", g.rank());
+        const std::int64_t k = l == nn::Layout::NCHW ? g.dim(1) : g.dim(3);
+        NewArray y = new_array(g.dtype(), std::array<std::int64_t, 1>{k});
+        {
+          Unlocked unlocked(double(g.numel()));
+          const Tensor b = nn::conv2d_grad_bias(g, l);
+          copy(b.cview(), y.view);
+        }
+        return y.array;
+      },
+      "grad_output"_a, "layout"_a = "NCHW",
+      "d loss / d bias: grad_output summed over batch and pixels.");
+}
+
 void bind_nn(nb::module_& m) {
+  bind_nn_train(m);
   m.def(
       "nn_conv2d",
       [](const InArray& input, const InArray& weight, nb::handle bias, nb::handle stride,
