@@ -30,6 +30,8 @@ def _onnx_crop(in_hw, kernel_hw, stride, dilation, output_padding, auto_pad, pad
         if not _is_sequence(output_shape) or len(output_shape) != 2:
             raise ValueError(f"output_shape: must be (height, width), got {output_shape!r}")
         output_shape = tuple(_int(v, "output_shape") for v in output_shape)
+        if min(output_shape) < 1:
+            raise ValueError(f"output_shape: every size must be >= 1, got {output_shape}")
     if pads is not None:
         if auto_pad != "NOTSET":
             raise ValueError(f"pads: given together with auto_pad={auto_pad!r}")
@@ -177,8 +179,14 @@ class ConvTranspose2d:
         bound = 1.0 / math.sqrt(fan_in)
         if weight is None:
             dt = np.dtype(np.float32 if dtype is None else dtype)
+            if dt not in (np.float32, np.float64):
+                raise TypeError(f"dtype: {dt} is not supported (convkit.nn takes float32 or "
+                                f"float64)")
             weight = gen.uniform(-bound, bound, shape).astype(dt)
         self.weight = np.array(_array(weight, "weight"))
+        if self.weight.dtype not in (np.float32, np.float64):
+            raise TypeError(f"weight: dtype {self.weight.dtype} is not supported (convkit.nn "
+                            f"takes float32 or float64)")
         if self.weight.shape != shape:
             raise ValueError(f"weight: shape {self.weight.shape} != expected {shape}")
         if bias is True or bias is None:

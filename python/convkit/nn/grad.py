@@ -34,7 +34,7 @@ __all__ = ["conv2d_input", "conv2d_weight", "conv2d_bias", "conv_transpose2d_inp
 def _size(v, name, ranks=(4,)):
     try:
         size = tuple(int(d) for d in v)
-    except TypeError:
+    except (TypeError, ValueError):
         raise TypeError(f"{name}: expected a sequence of ints (a shape), got "
                         f"{type(v).__name__}") from None
     if len(size) not in ranks:
