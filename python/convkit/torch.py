@@ -64,13 +64,9 @@ def _np(t):
 
 
 def _np_grad(g):
-    """grad_output as NumPy. Autograd hands expanded tensors (stride 0: the gradient of
-    ``y.sum()``); those are made contiguous so that convkit sees ordinary memory -- a copy
-    only for such broadcast gradients, which are cheap to copy compared with the convolution."""
-    a = _np(g)
-    if any(s == 0 and n > 1 for s, n in zip(a.strides, a.shape)):
-        a = np.ascontiguousarray(a)
-    return a
+    """grad_output as NumPy. Autograd may hand an expanded tensor (stride 0: the gradient of
+    ``y.sum()``); convkit reads any strides, zero included, so it goes in as it is."""
+    return _np(g)
 
 
 def _tensor(a):

@@ -132,11 +132,11 @@ class WeightGradImpl final : public AlgorithmImpl {
       const Padded<float> xp = pad_input<float>(p_, src);
       if (gemm_) run_gemm(xp, dy, dw);
       else run_dots<float>(xp, dy, dw);
-      bias<float>(dy, db);
+      if (db.data()) bias_gradient(dy, db);
     } else {
       const Padded<double> xp = pad_input<double>(p_, src);
       run_dots<double>(xp, dy, dw);
-      bias<double>(dy, db);
+      if (db.data()) bias_gradient(dy, db);
     }
   }
 
@@ -212,22 +212,27 @@ class WeightGradImpl final : public AlgorithmImpl {
       const std::int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const std::int64_t a = crs_ * t / threads, b = crs_ * (t + 1) / threads;
       if (a < b) {
-        const std::int64_t rows = b - a;
-        nn_common::AlignedFloats col = nn_common::aligned_floats(std::size_t(rows * chunk_));
-        std::vector<const float*> px(static_cast<std::size_t>(rows));
-        for (std::int64_t i = 0; i < rows; ++i) px[std::size_t(i)] = col.get() + i * chunk_;
+        // Rows of col go in blocks whose gathered chunk stays in L2 beside the dy^T chunk.
+        const std::int64_t block = std::clamp<std::int64_t>((std::int64_t(24) << 10) / chunk_, 6, 96);
+        nn_common::AlignedFloats col = nn_common::aligned_floats(std::size_t(block * chunk_));
+        std::vector<const float*> px(static_cast<std::size_t>(block));
+        for (std::int64_t i = 0; i < block; ++i) px[std::size_t(i)] = col.get() + i * chunk_;
         const std::ptrdiff_t no_offset = 0;
         for (std::int64_t g = 0; g < p.groups; ++g)
           for (std::int64_t n = 0; n < p.n; ++n)
             for (std::int64_t ch = 0; ch < chunks; ++ch) {
               const std::int64_t t0 = ch * chunk_, tn = std::min(chunk_, PQ - t0);
-              gather(xp, n, g, a, rows, t0, tn, col.get());
-              for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
-                const float* w = dyt.get() + (g * kblocks_ + kblock) * block_len + (n * PQ + t0) * kb_;
-                kernels::f32_conv_tile(px.data(), std::size_t(rows), &no_offset, &w, 1,
-                                       std::size_t(tn), std::size_t(v_),
-                                       dwt.get() + ((g * kblocks_ + kblock) * crs_ + a) * kb_,
-                                       std::size_t(kb_), true);
+              for (std::int64_t r0 = a; r0 < b; r0 += block) {
+                const std::int64_t rows = std::min(block, b - r0);
+                gather(xp, n, g, r0, rows, t0, tn, col.get());
+                for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
+                  const float* w =
+                      dyt.get() + (g * kblocks_ + kblock) * block_len + (n * PQ + t0) * kb_;
+                  kernels::f32_conv_tile(px.data(), std::size_t(rows), &no_offset, &w, 1,
+                                         std::size_t(tn), std::size_t(v_),
+                                         dwt.get() + ((g * kblocks_ + kblock) * crs_ + r0) * kb_,
+                                         std::size_t(kb_), true);
+                }
               }
             }
       }
@@ -266,23 +271,6 @@ class WeightGradImpl final : public AlgorithmImpl {
     }
   }
 
-  template <class T>
-  void bias(ConstTensorView dyv, TensorView db) const {
-    if (!db.data()) return;
-    const T* dy = static_cast<const T*>(dyv.data());
-    T* out = static_cast<T*>(db.data());
-    const std::int64_t P = p_.out_h(), Q = p_.out_w();
-    for (std::int64_t k = 0; k < p_.k; ++k) {
-      double acc = 0;
-      for (std::int64_t n = 0; n < p_.n; ++n)
-        for (std::int64_t y = 0; y < P; ++y)
-          for (std::int64_t x = 0; x < Q; ++x)
-            acc += double(dy[n * dyv.stride(0) + k * dyv.stride(1) + y * dyv.stride(2) +
-                             x * dyv.stride(3)]);
-      out[k * db.stride(0)] = T(acc);
-    }
-  }
-
   ConvProblem p_;
   nn_common::Shape shape_;
   std::int64_t cg_ = 1, kg_ = 1, crs_ = 1;
@@ -290,7 +278,36 @@ class WeightGradImpl final : public AlgorithmImpl {
   std::int64_t v_ = 1, kb_ = 1, kblocks_ = 1, chunk_ = 1;
 };
 
+template <class T>
+void bias_gradient_typed(ConstTensorView dyv, TensorView db) {
+  const T* dy = static_cast<const T*>(dyv.data());
+  T* out = static_cast<T*>(db.data());
+  const std::int64_t N = dyv.dim(0), K = dyv.dim(1), P = dyv.dim(2), Q = dyv.dim(3);
+  const int nt = threads_for(N * K * P * Q, 1 << 16);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (std::int64_t k = 0; k < K; ++k) {
+    double acc[8] = {};
+    for (std::int64_t n = 0; n < N; ++n)
+      for (std::int64_t y = 0; y < P; ++y) {
+        const T* row = dy + n * dyv.stride(0) + k * dyv.stride(1) + y * dyv.stride(2);
+        const std::int64_t xs = dyv.stride(3);
+        std::int64_t x = 0;
+        if (xs == 1)
+          for (; x + 8 <= Q; x += 8)
+            for (int j = 0; j < 8; ++j) acc[j] += double(row[x + j]);
+        for (; x < Q; ++x) acc[x & 7] += double(row[x * xs]);
+      }
+    out[k * db.stride(0)] =
+        T(((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])));
+  }
+}
+
 }  // namespace
+
+void bias_gradient(ConstTensorView diff_dst, TensorView diff_bias) {
+  if (diff_dst.dtype() == DType::f32) bias_gradient_typed<float>(diff_dst, diff_bias);
+  else bias_gradient_typed<double>(diff_dst, diff_bias);
+}
 
 std::unique_ptr<AlgorithmImpl> make_weight_grad(const ConvProblem& p) {
   return std::make_unique<WeightGradImpl>(p);

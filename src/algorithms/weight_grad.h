@@ -10,4 +10,8 @@ namespace convkit {
 /// pads and border).
 std::unique_ptr<AlgorithmImpl> make_weight_grad(const ConvProblem& p);
 
+/// diff_bias[k] = sum over (n, p, q) of diff_dst[n, k, p, q] (N x K x P x Q, f32 or f64, any
+/// strides; diff_bias K elements of its dtype): double sums in a fixed order.
+void bias_gradient(ConstTensorView diff_dst, TensorView diff_bias);
+
 }  // namespace convkit

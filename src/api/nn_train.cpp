@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <span>
 
+#include "algorithms/weight_grad.h"
 #include "api/nn_internal.h"
 #include "convkit/error.h"
 #include "convkit/nn_train.h"
@@ -277,20 +278,7 @@ Tensor conv2d_grad_bias(ConstTensorView grad_output, Layout layout) {
   check_float_view("grad_output", grad_output);
   const ConstTensorView g = as_nchw(grad_output, layout);
   Tensor out(g.dtype(), {g.dim(1)});
-  const auto es = std::int64_t(dtype_size(g.dtype()));
-  for (std::int64_t k = 0; k < g.dim(1); ++k) {
-    double acc = 0;
-    for (std::int64_t n = 0; n < g.dim(0); ++n)
-      for (std::int64_t y = 0; y < g.dim(2); ++y)
-        for (std::int64_t x = 0; x < g.dim(3); ++x) {
-          const char* e = static_cast<const char*>(g.data()) +
-                          (n * g.stride(0) + k * g.stride(1) + y * g.stride(2) + x * g.stride(3)) * es;
-          acc += g.dtype() == DType::f32 ? double(*reinterpret_cast<const float*>(e))
-                                         : *reinterpret_cast<const double*>(e);
-        }
-    if (g.dtype() == DType::f32) out.data_as<float>()[k] = float(acc);
-    else out.data_as<double>()[k] = acc;
-  }
+  bias_gradient(g, out.view());
   return out;
 }
 

@@ -16,7 +16,6 @@ import pathlib
 import subprocess
 import sys
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -216,6 +215,12 @@ def test_conv2d_unbatched_and_empty():
     assert y.shape == (0, 4, 7, 6)
     y.sum().backward()
     assert e.grad.shape == e.shape
+
+    wt = leaf(randn((3, 4, 3, 3), 53), torch.float32)
+    y = ct.conv_transpose2d(e, wt, stride=2)
+    assert y.shape == (0, 4, 15, 13)
+    y.sum().backward()
+    assert e.grad.shape == e.shape and not wt.grad.any()
 
 
 def test_conv2d_float64_and_no_grad():
