@@ -68,6 +68,7 @@ ConvProblem transpose_problem(std::array<std::int64_t, 4> in_nchw, std::int64_t 
 }
 
 void check_transpose_weight(ConstTensorView weight, std::int64_t c_in, std::int64_t groups) {
+  if (groups < 1) detail::fail("groups", "must be >= 1, got ", groups);
   if (weight.rank() != 4)
     detail::fail("weight", "must be rank 4 (in, out/groups, kh, kw), got rank ", weight.rank(),
                  " with shape ", weight.geometry().shape_string());

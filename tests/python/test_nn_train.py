@@ -55,7 +55,7 @@ TOLERANCE = {np.float32: 1e-5, np.float64: 2e-13}
 OP_MESSAGE = "output padding must be smaller than either stride or dilation"
 
 
-# ---- helpers ---------------------------------------------------------------------------------------
+# ---- helpers -------------------------------------------------------------------------------------
 
 def pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
@@ -148,7 +148,7 @@ def tout(size, stride, padding, dilation, k, op):
     return (size - 1) * stride - 2 * padding + dilation * (k - 1) + 1 + op
 
 
-# ---- conv_transpose2d: randomized problems ---------------------------------------------------------
+# ---- conv_transpose2d: randomized problems -------------------------------------------------------
 
 def random_transpose_case(seed):
     rng = np.random.default_rng(seed)
@@ -255,7 +255,7 @@ def test_transpose_cases_cover_the_spec():
                for c in cases)
 
 
-# ---- conv_transpose2d: every form, deterministically ----------------------------------------------
+# ---- conv_transpose2d: every form, deterministically ---------------------------------------------
 
 @needs_torch
 @pytest.mark.parametrize("stride,dilation", [((1, 1), (1, 1)), ((2, 3), (1, 1)), ((1, 1), (2, 3)),
@@ -342,7 +342,7 @@ def test_conv_transpose2d_results_own_their_memory():
     np.testing.assert_array_equal(y, 3)
 
 
-# ---- the MXNet vector: 3x3 input, kernel 3, stride 2, padding 2, dilation 2 -----------------------
+# ---- the MXNet vector: 3x3 input, kernel 3, stride 2, padding 2, dilation 2 ----------------------
 
 MX = dict(stride=2, padding=2, dilation=2)
 MX_EXPECTED = np.array([[1, 0, 2, 0, 3], [0, 0, 0, 0, 0], [4, 0, 5, 0, 6], [0, 0, 0, 0, 0],
@@ -385,7 +385,7 @@ def test_mxnet_dilated_strided_vector(dtype):
                  "conv_transpose2d_weight")
 
 
-# ---- the layer ------------------------------------------------------------------------------------
+# ---- the layer -----------------------------------------------------------------------------------
 
 def test_conv_transpose2d_layer_init_is_torchs_distribution():
     layer = nn.ConvTranspose2d(16, 48, (3, 5), groups=4, rng=np.random.default_rng(0))
@@ -491,7 +491,7 @@ def test_conv_transpose2d_layer_layout_and_activation(layout):
                                          activation="silu"), np.float32, size)
 
 
-# ---- ONNX ConvTranspose ---------------------------------------------------------------------------
+# ---- ONNX ConvTranspose --------------------------------------------------------------------------
 
 def onnx_reference(x, w, b, stride, dilation, groups, output_padding, begin, end):
     """Full scatter, then `begin` cut from the start and `end - output_padding` from the end of
@@ -638,7 +638,7 @@ def test_onnx_backend_vectors(kwargs, y):
     np.testing.assert_array_equal(got, np.stack([y, y])[None])
 
 
-# ---- convkit.nn.grad: conv2d -----------------------------------------------------------------------
+# ---- convkit.nn.grad: conv2d ---------------------------------------------------------------------
 
 def same_pads(n, stride, dilation, k):
     out = -(-n // stride)
@@ -812,7 +812,7 @@ def test_conv2d_gradients_every_padding(padding, padding_mode, stride):
     assert_close(grad.conv2d_weight(x, w.shape, gy, **kw), tw.grad, np.float64, kw)
 
 
-# ---- convkit.nn.grad: conv_transpose2d ------------------------------------------------------------
+# ---- convkit.nn.grad: conv_transpose2d -----------------------------------------------------------
 
 TGRAD_CASES = range(4000, 4060)
 
@@ -883,7 +883,7 @@ def test_same_positional_arguments_as_torch_nn_grad(stride, padding, dilation, g
     assert_close(got_w, want_w.numpy(), np_dtype, "weight (NumPy)")
 
 
-# ---- torch tensors in, torch tensors out ----------------------------------------------------------
+# ---- torch tensors in, torch tensors out ---------------------------------------------------------
 
 @needs_torch
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64] if torch else [], ids=str)
@@ -945,7 +945,7 @@ def test_torch_tensors_that_require_grad_are_read():
     assert_close(nn.conv2d(x, w), want_y, np.float32, "conv2d")
 
 
-# ---- determinism -----------------------------------------------------------------------------------
+# ---- determinism ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("which", ["conv2d_weight", "conv2d_weight_depthwise_nhwc",
                                    "conv2d_weight_reflect_stride2", "conv2d_bias",
@@ -984,7 +984,7 @@ def test_weight_gradients_are_bit_identical_for_any_thread_count(which):
         np.testing.assert_array_equal(r, results[0], err_msg=f"{which}: {n} threads vs 1")
 
 
-# ---- empty batches ---------------------------------------------------------------------------------
+# ---- empty batches -------------------------------------------------------------------------------
 
 @needs_torch
 def test_empty_batch_as_torch():
@@ -1016,7 +1016,7 @@ def test_empty_batch_as_torch():
     assert gw.shape == w.shape and not gw.any()
 
 
-# ---- errors -----------------------------------------------------------------------------------------
+# ---- errors --------------------------------------------------------------------------------------
 
 XT = np.zeros((1, 4, 5, 5), np.float32)
 WT = np.zeros((4, 3, 3, 3), np.float32)   # conv_transpose2d: 4 -> 3 channels
@@ -1076,6 +1076,9 @@ def _layer_call(*args, **kwargs):
     (lambda: grad.conv2d_input(X.shape, W, np.zeros((1, 2, 5, 4), np.float32)), "grad_output"),
     (lambda: grad.conv2d_input(X.shape, W, np.zeros((2, 2, 4, 4), np.float32)), "grad_output"),
     (lambda: grad.conv2d_weight(X, W.shape, np.zeros((1, 2, 4, 3), np.float32)), "grad_output"),
+    (lambda: grad.conv2d_weight(X[:0], W.shape, GY), "(?i)batch|grad_output|input"),
+    (lambda: grad.conv2d_input((0, 4, 6, 6), W, GY), "(?i)batch|grad_output|input_size"),
+    (lambda: grad.conv_transpose2d_weight(XT[:0], WT.shape, GYT), "(?i)batch|grad_output|input"),
     (lambda: grad.conv2d_input((1, 4, 6), W, GY), "(?i)input_size|grad_output|channel|weight"),
     (lambda: grad.conv2d_input((4, 6, 6), W, GY), "(?i)input_size|grad_output"),
     (lambda: grad.conv2d_input(X.shape, W, GY, padding_mode="mirror"), "padding_mode"),

@@ -30,8 +30,9 @@ def _onnx_crop(in_hw, kernel_hw, stride, dilation, output_padding, auto_pad, pad
         if not _is_sequence(output_shape) or len(output_shape) != 2:
             raise ValueError(f"output_shape: must be (height, width), got {output_shape!r}")
         output_shape = tuple(_int(v, "output_shape") for v in output_shape)
-        if min(output_shape) < 1:
-            raise ValueError(f"output_shape: every size must be >= 1, got {output_shape}")
+        if min(output_shape) < 1 or max(output_shape) >= 1 << 62:
+            raise ValueError(f"output_shape: every size must be in [1, 2**62), got "
+                             f"{output_shape}")
     if pads is not None:
         if auto_pad != "NOTSET":
             raise ValueError(f"pads: given together with auto_pad={auto_pad!r}")
@@ -165,8 +166,16 @@ class ConvTranspose2d:
         if self.groups < 1 or self.in_channels % self.groups or self.out_channels % self.groups:
             raise ValueError(f"groups: {self.groups} must be >= 1 and divide in_channels "
                              f"({self.in_channels}) and out_channels ({self.out_channels})")
-        if min(self.kernel_size) < 1:
-            raise ValueError(f"kernel_size: must be >= 1, got {self.kernel_size}")
+        for name, low in (("kernel_size", 1), ("stride", 1), ("dilation", 1), ("padding", 0),
+                          ("output_padding", 0)):
+            v = getattr(self, name)
+            if min(v) < low or max(v) >= 1 << 40:
+                raise ValueError(f"{name}: must be in [{low}, 2**40), got {v}")
+        numel = self.in_channels * (self.out_channels // self.groups) * \
+            self.kernel_size[0] * self.kernel_size[1]
+        if numel >= 1 << 34:
+            raise ValueError(f"in_channels, out_channels, kernel_size: the weight would have "
+                             f"{numel} elements")
         for i in range(2):
             if (self.output_padding[i] >= self.stride[i]
                     and self.output_padding[i] >= self.dilation[i]):
@@ -178,7 +187,10 @@ class ConvTranspose2d:
         fan_in = shape[1] * shape[2] * shape[3]
         bound = 1.0 / math.sqrt(fan_in)
         if weight is None:
-            dt = np.dtype(np.float32 if dtype is None else dtype)
+            try:
+                dt = np.dtype(np.float32 if dtype is None else dtype)
+            except TypeError as e:
+                raise TypeError(f"dtype: {e}") from None
             if dt not in (np.float32, np.float64):
                 raise TypeError(f"dtype: {dt} is not supported (convkit.nn takes float32 or "
                                 f"float64)")
@@ -192,11 +204,19 @@ class ConvTranspose2d:
         if bias is True or bias is None:
             bias = gen.uniform(-bound, bound, self.out_channels).astype(self.weight.dtype)
         self.bias = None if bias is False else np.array(_bias(bias))
+        if self.bias is not None and (self.bias.dtype != self.weight.dtype
+                                      or self.bias.shape != (self.out_channels,)):
+            raise (TypeError if self.bias.shape == (self.out_channels,) else ValueError)(
+                f"bias: must be {self.out_channels} values of the weight's dtype "
+                f"{self.weight.dtype}, got shape {self.bias.shape} dtype {self.bias.dtype}")
 
     def _output_padding(self, x, output_size):
         if output_size is None:
             return self.output_padding
-        output_size = tuple(int(v) for v in output_size)
+        if isinstance(output_size, (str, bytes)) or not hasattr(output_size, "__len__"):
+            raise TypeError(f"output_size: expected a sequence of ints, got "
+                            f"{type(output_size).__name__}")
+        output_size = tuple(_int(v, "output_size") for v in output_size)
         if len(output_size) == x.ndim:
             output_size = _spatial(output_size if x.ndim == 4 else (1,) + output_size,
                                    self.layout)

@@ -43,6 +43,13 @@ def _size(v, name, ranks=(4,)):
     return size
 
 
+def _check_batch(n, g):
+    """An empty batch returns zeros without calling the library: check its batch here."""
+    if g.ndim != 4 or g.shape[0] != n:
+        raise ValueError(f"input, grad_output: grad_output's shape {g.shape} does not match the "
+                         f"input's batch of {n}")
+
+
 def _batched(size, arrays):
     """A 3-D (unbatched) size and its arrays with a batch axis of 1."""
     if len(size) == 3:
@@ -59,7 +66,8 @@ def conv2d_input(input_size, weight, grad_output, stride=1, padding=0, dilation=
     size = _size(input_size, "input_size", (3, 4))
     g = _array(grad_output, "grad_output")
     size, (g,), unbatched = _batched(size, [g]) if len(size) == 3 else (size, [g], False)
-    if size[0] == 0:
+    if size[0] == 0 or (g.ndim == 4 and g.shape[0] == 0):
+        _check_batch(size[0], g)
         return _wrap(np.zeros(size[1:] if unbatched else size, g.dtype), like)
     r = _core.nn_conv2d_grad_input(size, _array(weight, "weight"), g, stride=_pair(stride, "stride"),
                                    padding=_padding(padding), dilation=_pair(dilation, "dilation"),
@@ -77,7 +85,8 @@ def conv2d_weight(input, weight_size, grad_output, stride=1, padding=0, dilation
     wsize = _size(weight_size, "weight_size")
     if x.ndim == 3:
         x, g = x[np.newaxis], g[np.newaxis]
-    if x.ndim == 4 and x.shape[0] == 0:
+    if x.ndim == 4 and (x.shape[0] == 0 or (g.ndim == 4 and g.shape[0] == 0)):
+        _check_batch(x.shape[0], g)
         return _wrap(np.zeros(wsize, x.dtype), like)
     r = _core.nn_conv2d_grad_weight(x, wsize, g, stride=_pair(stride, "stride"),
                                     padding=_padding(padding), dilation=_pair(dilation, "dilation"),
@@ -125,7 +134,8 @@ def conv_transpose2d_input(input_size, weight, grad_output, stride=1, padding=0,
     w, g = _array(weight, "weight"), _array(grad_output, "grad_output")
     layout = _choice(layout, "layout", LAYOUTS)
     size, (g,), unbatched = _batched(size, [g]) if len(size) == 3 else (size, [g], False)
-    if size[0] == 0:
+    if size[0] == 0 or (g.ndim == 4 and g.shape[0] == 0):
+        _check_batch(size[0], g)
         return _wrap(np.zeros(size[1:] if unbatched else size, g.dtype), like)
     args = _transpose_args(_spatial(size, layout), w.shape[2:] if w.ndim == 4 else (1, 1), stride,
                            padding, output_padding, dilation, auto_pad, pads, output_shape)
@@ -144,7 +154,8 @@ def conv_transpose2d_weight(input, weight_size, grad_output, stride=1, padding=0
     layout = _choice(layout, "layout", LAYOUTS)
     if x.ndim == 3:
         x, g = x[np.newaxis], g[np.newaxis]
-    if x.ndim == 4 and x.shape[0] == 0:
+    if x.ndim == 4 and (x.shape[0] == 0 or (g.ndim == 4 and g.shape[0] == 0)):
+        _check_batch(x.shape[0], g)
         return _wrap(np.zeros(wsize, x.dtype), like)
     args = _transpose_args(_spatial(x.shape, layout) if x.ndim == 4 else (1, 1), wsize[2:],
                            stride, padding, output_padding, dilation, auto_pad, pads,

@@ -42,6 +42,7 @@ import pytest
 
 import convkit
 from convkit import _core, _im2col, cv, ndimage as ndi, nn, signal
+from convkit.nn import grad as nn_grad
 
 try:
     from convkit import dask as ckd
@@ -223,6 +224,9 @@ X4 = _arr((1, 2, 5, 5), np.float32)  # nn: N x C x H x W
 W4 = _arr((4, 2, 3, 3), np.float32)  # nn: K x C x R x S
 B4 = np.ones(4, np.float32)
 Y4 = np.zeros((1, 4, 3, 3), np.float32)  # nn output for X4, W4
+WT4 = _arr((2, 3, 3, 3), np.float32)  # nn conv_transpose2d: C_in x C_out/groups x R x S
+B3 = np.ones(3, np.float32)
+YT4 = np.zeros((1, 3, 7, 7), np.float32)  # nn conv_transpose2d output for X4, WT4
 
 # ---- convkit --------------------------------------------------------------------------------
 _PLAN = convkit.plan(K3F, (5, 6))
@@ -541,6 +545,69 @@ ROWS += [
         match={"*": "bias"}),
 ]
 
+# conv_transpose2d / ConvTranspose2d (torch.nn.functional.conv_transpose2d / nn.ConvTranspose2d,
+# plus ONNX's auto_pad, pads and output_shape). output_padding 0 is the default; None: no bias,
+# no ONNX option; an ndarray output_shape (5, 6) is a valid shape for X4; torch's message for
+# too large an output_padding says "output padding"; a huge padding, stride or dilation makes an
+# output too small or too large to allocate, named as such.
+_TLAYER = nn.ConvTranspose2d(2, 3, 3, rng=0)
+_NNT = dict(stride="int", padding="padding", output_padding="int", groups="int", dilation="int",
+            layout="choice")
+_NNT_MATCH = {"output_padding:huge": "output padding", "*:huge": "", "*": "{param}"}
+ROWS += [
+    Row("nn.conv_transpose2d", nn.conv_transpose2d, dict(input=X4, weight=WT4),
+        dict(_NNT, input="array", weight="array", bias=("array", B3), activation="activation",
+             auto_pad="choice", pads="shape", output_shape="shape", algorithm="choice"),
+        ok=["bias:None", "bias:1d", "input:empty", "output_padding:zero", "auto_pad:None",
+            "pads:None", "output_shape:None"],
+        either=["output_shape:ndarray"], match=_NNT_MATCH),
+    # a layer is made for inputs of any size: padding, stride and dilation are checked per input
+    # (torch checks output_padding in forward too)
+    Row("nn.ConvTranspose2d", nn.ConvTranspose2d,
+        dict(in_channels=2, out_channels=3, kernel_size=3),
+        dict(_NNT, in_channels="int", out_channels="int", kernel_size="int",
+             bias=("array", B3), padding_mode="choice", weight=("array", WT4),
+             activation="activation", dtype="dtype"),
+        ok=["weight:None", "bias:None", "bias:1d", "output_padding:zero", "stride:huge",
+            "padding:huge", "dilation:huge"],
+        either=["output_padding:huge"], match=_NNT_MATCH),
+    Row("nn.ConvTranspose2d.forward", _TLAYER.forward, dict(input=X4),
+        dict(input="array", output_size="shape"),
+        ok=["input:empty", "output_size:None"], match={"output_size:*": "output", "*": "{param}"}),
+]
+
+# convkit.nn.grad (torch.nn.grad's signatures plus padding_mode and layout): input_size /
+# weight_size are shapes; an empty grad_output sums to zeros (torch's too); a huge stride,
+# padding or dilation gives another output shape than grad_output's. They run in the child
+# (isolated): the native code gets their parameters as given.
+_GRADP = dict(stride="int", padding="padding", dilation="int", groups="int",
+              padding_mode="choice", layout="choice")
+_GRADT = dict(stride="int", padding="padding", output_padding="int", groups="int",
+              dilation="int", layout="choice")
+_GRAD_MATCH = {"output_padding:huge": "output padding", "*:huge": "", "*": "{param}"}
+ROWS += [
+    Row("nn.grad.conv2d_input", nn_grad.conv2d_input,
+        dict(input_size=(1, 2, 5, 5), weight=W4, grad_output=Y4),
+        dict(_GRADP, input_size="shape", weight="array", grad_output="array"),
+        match={"weight:empty": "out_channels", **_GRAD_MATCH}, isolated=True),
+    Row("nn.grad.conv2d_weight", nn_grad.conv2d_weight,
+        dict(input=X4, weight_size=(4, 2, 3, 3), grad_output=Y4),
+        dict(_GRADP, input="array", weight_size="shape", grad_output="array"),
+        match=_GRAD_MATCH, isolated=True),
+    Row("nn.grad.conv2d_bias", nn_grad.conv2d_bias, dict(grad_output=Y4),
+        dict(grad_output="array", layout="choice"), ok=["grad_output:empty"], match=_NAMED),
+    Row("nn.grad.conv_transpose2d_input", nn_grad.conv_transpose2d_input,
+        dict(input_size=(1, 2, 5, 5), weight=WT4, grad_output=YT4),
+        dict(_GRADT, input_size="shape", weight="array", grad_output="array"),
+        ok=["output_padding:zero"], match=_GRAD_MATCH, isolated=True),
+    Row("nn.grad.conv_transpose2d_weight", nn_grad.conv_transpose2d_weight,
+        dict(input=X4, weight_size=(2, 3, 3, 3), grad_output=YT4),
+        dict(_GRADT, input="array", weight_size="shape", grad_output="array"),
+        ok=["output_padding:zero"], match=_GRAD_MATCH, isolated=True),
+    Row("nn.grad.conv_transpose2d_bias", nn_grad.conv_transpose2d_bias, dict(grad_output=YT4),
+        dict(grad_output="array", layout="choice"), ok=["grad_output:empty"], match=_NAMED),
+]
+
 # torch.nn.functional.unfold / fold (float32/float64; float16, complex and bool too, as torch);
 # an empty batch is torch's too; a stride past the input is one block
 _COLS = np.zeros((1, 8, 16), np.float32)  # unfold(X4, 2)
@@ -577,9 +644,9 @@ _C_IMG = dict(src="array", border="choice", layout="choice", algorithm="choice")
 _C_OUT = ("out", F32)
 _ND_OUT = ("out", IMG)
 
-def _core_row(name, valid, params, ok=(), xfail=None, fn=None, match=None):
+def _core_row(name, valid, params, ok=(), xfail=None, fn=None, match=None, either=()):
     return Row(f"_core.{name}", fn or getattr(_core, name), valid, params, isolated=True,
-               ok=ok, either=["*:bool"], xfail=xfail, match=match)
+               ok=ok, either=["*:bool", *either], xfail=xfail, match=match)
 
 
 ROWS += [
@@ -738,6 +805,37 @@ ROWS += [
                    activation="choice", alpha="value", beta="value", layout="choice",
                    algorithm="choice", residual=("array", Y4)),
               ok=["bias:None", "bias:1d", "stride:huge", "residual:None"]),
+    # training (nn_train.h): crop is None or (top, bottom, left, right) of the full scatter;
+    # an empty batch is the module's to handle (either answer is fine here)
+    _core_row("nn_conv_transpose2d", dict(input=X4, weight=WT4),
+              dict(input="array", weight="array", bias=("array", B3), stride="int",
+                   padding="padding", output_padding="int", groups="int", dilation="int",
+                   crop="anchor", activation="choice", alpha="value", beta="value",
+                   layout="choice", algorithm="choice"),
+              ok=["bias:None", "bias:1d", "output_padding:zero", "crop:None"],
+              either=["input:empty"]),
+    _core_row("nn_conv2d_grad_input", dict(input_size=(1, 2, 5, 5), weight=W4, grad_output=Y4),
+              dict(input_size="shape", weight="array", grad_output="array", stride="int",
+                   padding="padding", dilation="int", groups="int", padding_mode="choice",
+                   layout="choice", algorithm="choice")),
+    _core_row("nn_conv2d_grad_weight", dict(input=X4, weight_size=(4, 2, 3, 3), grad_output=Y4),
+              dict(input="array", weight_size="shape", grad_output="array", stride="int",
+                   padding="padding", dilation="int", groups="int", padding_mode="choice",
+                   layout="choice", algorithm="choice")),
+    _core_row("nn_conv_transpose2d_grad_input",
+              dict(input_size=(1, 2, 5, 5), weight=WT4, grad_output=YT4),
+              dict(input_size="shape", weight="array", grad_output="array", stride="int",
+                   padding="padding", output_padding="int", groups="int", dilation="int",
+                   crop="anchor", layout="choice", algorithm="choice"),
+              ok=["output_padding:zero", "crop:None"]),
+    _core_row("nn_conv_transpose2d_grad_weight",
+              dict(input=X4, weight_size=(2, 3, 3, 3), grad_output=YT4),
+              dict(input="array", weight_size="shape", grad_output="array", stride="int",
+                   padding="padding", output_padding="int", groups="int", dilation="int",
+                   crop="anchor", layout="choice", algorithm="choice"),
+              ok=["output_padding:zero", "crop:None"]),
+    _core_row("nn_grad_bias", dict(grad_output=Y4), dict(grad_output="array", layout="choice"),
+              either=["grad_output:empty"]),
     _core_row("set_num_threads", dict(n=1), dict(n="int"), ok=["n:zero", "n:huge"],
               fn=_restoring_threads(_core.set_num_threads)),
     _core_row("set_plan_cache_capacity", dict(capacity=16), dict(capacity="int"),
@@ -972,6 +1070,16 @@ def test_every_public_name_has_a_row(module):
     names = {r.name.split(".")[1] for r in ROWS if r.name.startswith(prefix + ".")}
     missing = set(module.__all__) - names - CONSTANTS.get(prefix, set())
     assert not missing, f"{module.__name__}: no row for {sorted(missing)}"
+
+
+def test_every_nn_grad_name_has_a_row():
+    names = {r.name.split(".")[2] for r in ROWS if r.name.startswith("nn.grad.")}
+    public = getattr(nn_grad, "__all__", None) or [
+        n for n, v in vars(nn_grad).items()
+        if not n.startswith("_") and callable(v)
+        and getattr(v, "__module__", "") == nn_grad.__name__]
+    missing = set(public) - names
+    assert not missing, f"convkit.nn.grad: no row for {sorted(missing)}"
 
 
 def test_every_core_function_has_a_row():
