@@ -195,12 +195,14 @@ class WeightGradImpl final : public AlgorithmImpl {
         const std::int64_t g = gb / kblocks_, kblock = gb % kblocks_;
         float* out = dyt.get() + gb * block_len + n * PQ * kb_;
         const std::int64_t k0 = kblock * kb_, kn = std::min(kb_, kg_ - k0);
-        for (std::int64_t j = 0; j < kn; ++j) {
-          const float* plane = dy + n * dyv.stride(0) + (g * kg_ + k0 + j) * dyv.stride(1);
-          for (std::int64_t y = 0; y < P; ++y)
-            for (std::int64_t x = 0; x < Q; ++x)
-              out[(y * Q + x) * kb_ + j] = plane[y * dyv.stride(2) + x * dyv.stride(3)];
-        }
+        // Row by row, so that one row's [Q][kb] block stays in L1 while the channels fill it.
+        const float* base = dy + n * dyv.stride(0) + (g * kg_ + k0) * dyv.stride(1);
+        for (std::int64_t y = 0; y < P; ++y)
+          for (std::int64_t j = 0; j < kn; ++j) {
+            const float* row = base + j * dyv.stride(1) + y * dyv.stride(2);
+            float* o = out + y * Q * kb_ + j;
+            for (std::int64_t x = 0; x < Q; ++x) o[x * kb_] = row[x * dyv.stride(3)];
+          }
       }
     }
     // diff_w^T per group and block: [g][kblock][crs][kb].
@@ -211,7 +213,9 @@ class WeightGradImpl final : public AlgorithmImpl {
     {
       const std::int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const std::int64_t a = crs_ * t / threads, b = crs_ * (t + 1) / threads;
-      if (a < b) {
+      if (a < b && p.stride_w == 1)
+        rows_in_place(xp, dyt.get(), block_len, a, b, dwt.get());
+      else if (a < b) {
         // Rows of col go in blocks whose gathered chunk stays in L2 beside the dy^T chunk.
         const std::int64_t block = std::clamp<std::int64_t>((std::int64_t(24) << 10) / chunk_, 6, 96);
         nn_common::AlignedFloats col = nn_common::aligned_floats(std::size_t(block * chunk_));
@@ -246,6 +250,39 @@ class WeightGradImpl final : public AlgorithmImpl {
             for (std::int64_t s = 0; s < p.s; ++s, ++i)
               dw[(g * kg_ + kk) * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) +
                  s * dwv.stride(3)] = from[i * kb_];
+      }
+  }
+
+  // stride_w == 1: the rows of col are rows of xp, read in place -- no im2col. Each output
+  // row y is one "tap" of the kernel (input offset y*sh rows, weights dy^T of that row), so the
+  // accumulators stay in registers across a block of output rows whose dy^T fits in L2.
+  void rows_in_place(const Padded<float>& xp, const float* dyt, std::int64_t block_len,
+                     std::int64_t a, std::int64_t b, float* dwt) const {
+    const ConvProblem& p = p_;
+    const std::int64_t P = p.out_h(), Q = p.out_w(), PQ = P * Q, rs = p.r * p.s;
+    const std::int64_t pb = std::clamp<std::int64_t>((std::int64_t(32) << 10) / (Q * kb_), 1, P);
+    std::vector<const float*> px(static_cast<std::size_t>(b - a)), w(static_cast<std::size_t>(pb));
+    std::vector<std::ptrdiff_t> off(static_cast<std::size_t>(pb));
+    for (std::int64_t g = 0; g < p.groups; ++g)
+      for (std::int64_t n = 0; n < p.n; ++n) {
+        for (std::int64_t crs = a; crs < b; ++crs) {
+          const std::int64_t c = crs / rs, r = crs % rs / p.s, s = crs % p.s;
+          px[std::size_t(crs - a)] = xp.data + n * xp.sn + (g * cg_ + c) * xp.sc +
+                                     r * p.dilation_h * xp.sy + s * p.dilation_w;
+        }
+        for (std::int64_t y0 = 0; y0 < P; y0 += pb) {
+          const std::int64_t ny = std::min(pb, P - y0);
+          for (std::int64_t i = 0; i < ny; ++i)
+            off[std::size_t(i)] = (y0 + i) * p.stride_h * xp.sy;
+          for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
+            for (std::int64_t i = 0; i < ny; ++i)
+              w[std::size_t(i)] = dyt + (g * kblocks_ + kblock) * block_len + (n * PQ + (y0 + i) * Q) * kb_;
+            kernels::f32_conv_tile(px.data(), std::size_t(b - a), off.data(), w.data(),
+                                   std::size_t(ny), std::size_t(Q), std::size_t(v_),
+                                   dwt + ((g * kblocks_ + kblock) * crs_ + a) * kb_,
+                                   std::size_t(kb_), true);
+          }
+        }
       }
   }
 

@@ -153,6 +153,9 @@ std::string key(const ConvProblem& p, const PlanOptions& o, ConstTensorView filt
   put(k, p.activation_alpha), put(k, p.activation_beta), put(k, p.rounding);
   put(k, p.summation), put(k, p.direction);
   put(k, o.algorithm), put(k, o.exact_taps), put(k, o.band_of_height);
+  // Plans are costed and split for the thread count of the moment: a later
+  // set_num_threads must get plans of its own.
+  put(k, get_num_threads());
   put(k, std::uint8_t(separable != nullptr));
   if (separable) {
     put_view(k, separable->col);
