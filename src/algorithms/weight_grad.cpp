@@ -14,8 +14,9 @@
 //
 // No two threads write the same weight and each weight's sum runs in the same order whatever
 // the thread count (the chunks do not depend on it): the same bits for 1 or 16 threads, with no
-// partial sums to reduce. Other cases (f64, few output channels per group: depthwise) take a
-// blocked dot-product loop with the same ownership rule.
+// partial sums to reduce. Other cases (few output channels per group: depthwise) take one task
+// per (k, c): f32 at unit column stride on f32_weight_grad_taps (SIMD over the columns, all
+// R x S taps in registers), f64 and strided columns a dot-product loop in 8 partial sums.
 #include "algorithms/weight_grad.h"
 
 #include <omp.h>
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cstring>
 #include <sstream>
+#include <type_traits>
 #include <vector>
 
 #include "algorithms/border.h"
@@ -44,35 +46,64 @@ struct Padded {
   std::vector<T> storage;
 };
 
+bool needs_padding(const ConvProblem& p, const ConstTensorView& src) {
+  return p.pad_top || p.pad_bottom || p.pad_left || p.pad_right || src.stride(3) != 1;
+}
+
+// Column map of the padded rows: the source column of each, or -1 for the constant.
+std::vector<std::int64_t> padded_columns(const ConvProblem& p) {
+  std::vector<std::int64_t> xs(static_cast<std::size_t>(p.w + p.pad_left + p.pad_right));
+  for (std::size_t x = 0; x < xs.size(); ++x)
+    xs[x] = border_index(std::int64_t(x) - p.pad_left, p.w, p.border);
+  return xs;
+}
+
+// One plane of xp (rows of width xs.size(), contiguous) from a plane of the input.
+template <class T>
+void pad_plane(const ConvProblem& p, const T* plane, std::int64_t s2, std::int64_t s3,
+               const std::vector<std::int64_t>& xs, T* out) {
+  const std::int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = std::int64_t(xs.size());
+  for (std::int64_t y = 0; y < hp; ++y, out += wp) {
+    const std::int64_t yy = border_index(y - p.pad_top, p.h, p.border);
+    if (yy < 0) {
+      std::fill(out, out + wp, T(0));
+      continue;
+    }
+    if (p.border == Border::constant && s3 == 1) {  // zeros, the row, zeros
+      const std::int64_t x0 = std::max<std::int64_t>(p.pad_left, 0);
+      const std::int64_t x1 = std::min<std::int64_t>(wp, p.pad_left + p.w);
+      std::fill(out, out + x0, T(0));
+      if (x1 > x0)
+        std::memcpy(out + x0, plane + yy * s2 + (x0 - p.pad_left), std::size_t(x1 - x0) * sizeof(T));
+      std::fill(out + std::max(x1, x0), out + wp, T(0));
+      continue;
+    }
+    for (std::int64_t x = 0; x < wp; ++x) {
+      const std::int64_t xx = xs[std::size_t(x)];
+      out[x] = xx < 0 ? T(0) : plane[yy * s2 + xx * s3];
+    }
+  }
+}
+
 template <class T>
 Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
   Padded<T> xp;
   xp.h = p.h + p.pad_top + p.pad_bottom;
   xp.w = p.w + p.pad_left + p.pad_right;
   const T* in = static_cast<const T*>(src.data());
-  if (p.pad_top == 0 && p.pad_bottom == 0 && p.pad_left == 0 && p.pad_right == 0 &&
-      src.stride(3) == 1) {
+  if (!needs_padding(p, src)) {
     xp.data = in, xp.sn = src.stride(0), xp.sc = src.stride(1), xp.sy = src.stride(2);
     return xp;
   }
   xp.storage.resize(std::size_t(p.n * p.c * xp.h * xp.w));
   xp.sc = xp.h * xp.w, xp.sn = p.c * xp.sc, xp.sy = xp.w;
-  std::vector<std::int64_t> xs(static_cast<std::size_t>(xp.w));
-  for (std::int64_t x = 0; x < xp.w; ++x)
-    xs[std::size_t(x)] = border_index(x - p.pad_left, p.w, p.border);
+  const std::vector<std::int64_t> xs = padded_columns(p);
   const int nt = threads_for(p.n * p.c * xp.h * xp.w, 1 << 15);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (std::int64_t nc = 0; nc < p.n * p.c; ++nc) {
     const std::int64_t n = nc / p.c, c = nc % p.c;
-    T* out = xp.storage.data() + nc * xp.sc;
-    const T* plane = in + n * src.stride(0) + c * src.stride(1);
-    for (std::int64_t y = 0; y < xp.h; ++y, out += xp.w) {
-      const std::int64_t yy = border_index(y - p.pad_top, p.h, p.border);
-      for (std::int64_t x = 0; x < xp.w; ++x) {
-        const std::int64_t xx = xs[std::size_t(x)];
-        out[x] = (yy < 0 || xx < 0) ? T(0) : plane[yy * src.stride(2) + xx * src.stride(3)];
-      }
-    }
+    pad_plane(p, in + n * src.stride(0) + c * src.stride(1), src.stride(2), src.stride(3), xs,
+              xp.storage.data() + nc * xp.sc);
   }
   xp.data = xp.storage.data();
   return xp;
@@ -128,23 +159,19 @@ class WeightGradImpl final : public AlgorithmImpl {
 
   void run_weights(ConstTensorView src, ConstTensorView dy, TensorView dw,
                    TensorView db) const override {
-    if (p_.src_dtype == DType::f32) {
-      const Padded<float> xp = pad_input<float>(p_, src);
-      if (gemm_) run_gemm(xp, dy, dw);
-      else run_dots<float>(xp, dy, dw);
-      if (db.data()) bias_gradient(dy, db);
-    } else {
-      const Padded<double> xp = pad_input<double>(p_, src);
-      run_dots<double>(xp, dy, dw);
-      if (db.data()) bias_gradient(dy, db);
-    }
+    if (gemm_) run_gemm(pad_input<float>(p_, src), dy, dw);
+    else if (p_.src_dtype == DType::f32) run_dots<float>(src, dy, dw);
+    else run_dots<double>(src, dy, dw);
+    if (db.data()) bias_gradient(dy, db);
   }
 
  private:
+  // One task per (k, c), each padding its input planes into a buffer of its own (a plane
+  // stays in cache instead of a padded copy of the whole input going through memory).
   template <class T>
-  void run_dots(const Padded<T>& xp, ConstTensorView dyv, TensorView dwv) const {
+  void run_dots(ConstTensorView src, ConstTensorView dyv, TensorView dwv) const {
     const ConvProblem& p = p_;
-    const std::int64_t P = p.out_h(), Q = p.out_w();
+    const std::int64_t P = p.out_h(), Q = p.out_w(), rs = p.r * p.s;
     const T* dy = static_cast<const T*>(dyv.data());
     T* dw = static_cast<T*>(dwv.data());
     // dy rows with unit stride are read in place; others are copied once.
@@ -159,23 +186,52 @@ class WeightGradImpl final : public AlgorithmImpl {
               dense[std::size_t(i)] = dy[n * yn + k * yk + y * yp + x * dyv.stride(3)];
       dy = dense.data(), yk = P * Q, yn = p.k * yk, yp = Q;
     }
+    const bool pad = needs_padding(p, src);
+    const std::vector<std::int64_t> xs = padded_columns(p);
+    const std::int64_t plane_len = (p.h + p.pad_top + p.pad_bottom) * std::int64_t(xs.size());
+    const std::int64_t sy = pad ? std::int64_t(xs.size()) : src.stride(2);
+    const T* in = static_cast<const T*>(src.data());
+    std::vector<std::ptrdiff_t> off(static_cast<std::size_t>(rs));
+    for (std::int64_t r = 0; r < p.r; ++r)
+      for (std::int64_t s = 0; s < p.s; ++s)
+        off[std::size_t(r * p.s + s)] = r * p.dilation_h * sy + s * p.dilation_w;
+    const bool simd = std::is_same_v<T, float> && p.stride_w == 1;
     const std::int64_t tasks = p.k * cg_;
-    const int nt = threads_for(tasks * p.r * p.s * p.n * P * Q, 1 << 15);
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (std::int64_t task = 0; task < tasks; ++task) {
-      const std::int64_t k = task / cg_, c = task % cg_;
-      const std::int64_t ci = (k / kg_) * cg_ + c;
-      for (std::int64_t r = 0; r < p.r; ++r)
-        for (std::int64_t s = 0; s < p.s; ++s) {
-          T acc = 0;
-          for (std::int64_t n = 0; n < p.n; ++n)
-            for (std::int64_t y = 0; y < P; ++y) {
-              const T* a = xp.data + n * xp.sn + ci * xp.sc + (y * p.stride_h + r * p.dilation_h) * xp.sy +
-                           s * p.dilation_w;
-              acc += dot(a, p.stride_w, dy + n * yn + k * yk + y * yp, Q);
+    const int nt = threads_for(tasks * rs * p.n * P * Q, 1 << 15);
+#pragma omp parallel num_threads(nt)
+    {
+      std::vector<T> buf(static_cast<std::size_t>(pad ? plane_len : 0));
+      std::vector<T> acc(static_cast<std::size_t>(rs));
+#pragma omp for schedule(static)
+      for (std::int64_t task = 0; task < tasks; ++task) {
+        const std::int64_t k = task / cg_, c = task % cg_;
+        const std::int64_t ci = (k / kg_) * cg_ + c;
+        std::fill(acc.begin(), acc.end(), T(0));
+        for (std::int64_t n = 0; n < p.n; ++n) {
+          const T* plane = in + n * src.stride(0) + ci * src.stride(1);
+          if (pad) {
+            pad_plane(p, plane, src.stride(2), src.stride(3), xs, buf.data());
+            plane = buf.data();
+          }
+          const T* g = dy + n * yn + k * yk;
+          if constexpr (std::is_same_v<T, float>) {
+            if (simd) {  // SIMD over the columns, every tap of the task in registers
+              kernels::f32_weight_grad_taps(plane, std::size_t(sy), std::size_t(p.stride_h),
+                                            off.data(), off.size(), g, std::size_t(yp),
+                                            std::size_t(P), std::size_t(Q), acc.data());
+              continue;
             }
-          dw[k * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) + s * dwv.stride(3)] = acc;
+          }
+          for (std::int64_t t = 0; t < rs; ++t)
+            for (std::int64_t y = 0; y < P; ++y)
+              acc[std::size_t(t)] +=
+                  dot(plane + y * p.stride_h * sy + off[std::size_t(t)], p.stride_w, g + y * yp, Q);
         }
+        for (std::int64_t r = 0; r < p.r; ++r)
+          for (std::int64_t s = 0; s < p.s; ++s)
+            dw[k * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) + s * dwv.stride(3)] =
+                acc[std::size_t(r * p.s + s)];
+      }
     }
   }
 

@@ -506,6 +506,69 @@ HWY_INLINE void TileStore(const float* HWY_RESTRICT tile, std::size_t kb, std::s
     }
 }
 
+// Weight gradient of a per-channel (depthwise) convolution, T taps at once:
+//   acc[t] += sum_{y < rows, x < n} in[y * sh * in_stride + off[t] + x] * g[y * g_stride + x]
+// The lanes sum in registers over every row, then one fixed-order reduction per tap.
+template <std::size_t T>
+HWY_NOINLINE void WeightGradTaps(const float* HWY_RESTRICT in, std::size_t in_stride,
+                                 std::size_t sh, const std::ptrdiff_t* off,
+                                 const float* HWY_RESTRICT g, std::size_t g_stride,
+                                 std::size_t rows, std::size_t n, float* acc) {
+  const hn::ScalableTag<float> d;
+  const std::size_t L = hn::Lanes(d);
+  using Vec = hn::Vec<decltype(d)>;
+  Vec a[T];
+  for (std::size_t t = 0; t < T; ++t) a[t] = hn::Zero(d);
+  const std::size_t tail = n % L, full = n - tail;
+  HWY_ALIGN float gt[256] = {}, xt[256] = {};  // zero-padded tails (no read past a row)
+  for (std::size_t y = 0; y < rows; ++y) {
+    const float* grow = g + y * g_stride;
+    const float* base = in + y * sh * in_stride;
+    for (std::size_t x = 0; x < full; x += L) {
+      const Vec gv = hn::LoadU(d, grow + x);
+      for (std::size_t t = 0; t < T; ++t)
+        a[t] = hn::MulAdd(hn::LoadU(d, base + off[t] + x), gv, a[t]);
+    }
+    if (tail) {
+#if HWY_TARGET <= HWY_AVX3
+      const auto m = hn::FirstN(d, tail);  // masked loads read nothing past the row
+      const Vec gm = hn::MaskedLoad(m, d, grow + full);
+      for (std::size_t t = 0; t < T; ++t)
+        a[t] = hn::MulAdd(hn::MaskedLoad(m, d, base + off[t] + full), gm, a[t]);
+      continue;
+#endif
+      for (std::size_t i = 0; i < tail; ++i) gt[i] = grow[full + i];
+      const Vec gv = hn::Load(d, gt);
+      for (std::size_t t = 0; t < T; ++t) {
+        for (std::size_t i = 0; i < tail; ++i) xt[i] = base[off[t] + std::ptrdiff_t(full + i)];
+        a[t] = hn::MulAdd(hn::Load(d, xt), gv, a[t]);
+      }
+    }
+  }
+  for (std::size_t t = 0; t < T; ++t) acc[t] += hn::GetLane(hn::SumOfLanes(d, a[t]));
+}
+
+HWY_INLINE void WeightGrad(const float* in, std::size_t in_stride, std::size_t sh,
+                           const std::ptrdiff_t* off, std::size_t ntaps, const float* g,
+                           std::size_t g_stride, std::size_t rows, std::size_t n, float* acc) {
+  for (std::size_t t0 = 0; t0 < ntaps; t0 += 9) {
+    const std::size_t k = ntaps - t0 < 9 ? ntaps - t0 : 9;
+    const std::ptrdiff_t* o = off + t0;
+    float* a = acc + t0;
+    switch (k) {
+      case 1: WeightGradTaps<1>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 2: WeightGradTaps<2>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 3: WeightGradTaps<3>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 4: WeightGradTaps<4>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 5: WeightGradTaps<5>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 6: WeightGradTaps<6>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 7: WeightGradTaps<7>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      case 8: WeightGradTaps<8>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+      default: WeightGradTaps<9>(in, in_stride, sh, o, g, g_stride, rows, n, a); break;
+    }
+  }
+}
+
 }  // namespace convkit::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 

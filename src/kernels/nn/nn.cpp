@@ -52,6 +52,11 @@ namespace convkit::kernels::HWY_NAMESPACE {
     DepthwisePlane(in, in_stride, sh, w, R, S, dh, dw, rows, n, out, out_stride, scale, offset, \
                    lo, hi);                                                                      \
   }
+#define CONVKIT_NN_WGRAD(name)                                                               \
+  void name(const float* in, size_t in_stride, size_t sh, const std::ptrdiff_t* off,           \
+            size_t ntaps, const float* g, size_t g_stride, size_t rows, size_t n, float* acc) { \
+    WeightGrad(in, in_stride, sh, off, ntaps, g, g_stride, rows, n, acc);                      \
+  }
 #include "kernels/nn/nn.inc"
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
@@ -62,6 +67,7 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
+#undef CONVKIT_NN_WGRAD
 }  // namespace convkit::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
@@ -137,6 +143,14 @@ namespace convkit::kernels {
     HWY_DYNAMIC_DISPATCH(name)(in, in_stride, sh, w, R, S, dh, dw, rows, n, out, out_stride,   \
                                scale, offset, lo, hi);                                         \
   }
+#define CONVKIT_NN_WGRAD(name)                                                                \
+  HWY_EXPORT(name);                                                                             \
+  void name(const float* in, std::size_t in_stride, std::size_t sh, const std::ptrdiff_t* off,  \
+            std::size_t ntaps, const float* g, std::size_t g_stride, std::size_t rows,          \
+            std::size_t n, float* acc) {                                                        \
+    select_isa();                                                                               \
+    HWY_DYNAMIC_DISPATCH(name)(in, in_stride, sh, off, ntaps, g, g_stride, rows, n, acc);       \
+  }
 #include "kernels/nn/nn.inc"
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
@@ -147,5 +161,6 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
 #undef CONVKIT_NN_DEPTHWISE
+#undef CONVKIT_NN_WGRAD
 }  // namespace convkit::kernels
 #endif  // HWY_ONCE

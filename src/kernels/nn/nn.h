@@ -38,6 +38,11 @@
 //   for i, j < a, t < T (every tile in its own lane), with L = B^T of F(m x m, 3 x 3) (input:
 //   a = b = m + 2) or A^T (output: a = m, b = m + 2), m = 2 or 4, their zeros and ones written
 //   out as adds; T a multiple of the lanes.
+// Contract of f32_weight_grad_taps(in, in_stride, sh, off, ntaps, g, g_stride, rows, n, acc):
+//   acc[t] += sum_{y < rows, x < n} in[y * sh * in_stride + off[t] + x] * g[y * g_stride + x]
+//   for t < ntaps: the weight gradient of per-channel taps (off[t] = r * dh * in_stride + s * dw)
+//   - reads exactly those samples (tails through a zero-padded copy); f32 in the lanes over
+//     all rows, then a fixed-order sum of the lanes per tap.
 // Contract of f32_conv_shape(lanes, max_v, gemm_nv): the target's f32 lanes per vector, the
 //   widest V the register file holds with a useful number of output pixels, and the vectors
 //   of pixels in one f32_gemm_tile panel.
@@ -74,7 +79,12 @@ namespace convkit::kernels {
             std::size_t R, std::size_t S, std::size_t dh, std::size_t dw, std::size_t rows,    \
             std::size_t n, float* out, std::size_t out_stride, float scale, float offset,      \
             float lo, float hi);
+#define CONVKIT_NN_WGRAD(name)                                                                \
+  void name(const float* in, std::size_t in_stride, std::size_t sh, const std::ptrdiff_t* off,  \
+            std::size_t ntaps, const float* g, std::size_t g_stride, std::size_t rows,          \
+            std::size_t n, float* acc);
 #include "kernels/nn/nn.inc"
+#undef CONVKIT_NN_WGRAD
 #undef CONVKIT_NN_TILE
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
