@@ -41,7 +41,7 @@ namespace {
 template <class T>
 struct Padded {
   const T* data = nullptr;
-  std::int64_t sn = 0, sc = 0, sy = 0, sx = 1;  // element strides
+  std::int64_t sn = 0, sc = 0, sy = 0;  // element strides (unit along a row)
   std::int64_t h = 0, w = 0;
   std::vector<T> storage;
 };

@@ -15,6 +15,7 @@
 #include "algorithms/winograd.h"
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
 #include "algorithms/nn_common.h"
@@ -209,12 +210,17 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   const std::int64_t kg = p.k / p.groups, cg = p.c / p.groups;
   const double kpad = double((kg + kMr - 1) / kMr * kMr);
   const double flops = 2.0 * padded_tiles * double(a * a) * kpad * double(cg);
-  // Staging, gathering and the two transforms per tile and channel. Measured, 64 -> 64 channels
-  // at 56x56: F(2x2) 0.91 / 0.59 ms (1 / 2 threads), F(4x4) 0.64 / 0.39 ms, direct-blocked
-  // 1.01 / 0.53 ms: F(2x2) gains nothing on two threads, and the estimate keeps it behind.
+  // Staging, gathering and the two transforms per tile and channel.
   const double gather = padded_tiles * double(cg) * double(a * a) * 1e-6;
   const double transforms = padded_tiles * double(cg + kg) * double(a * a * a) * 4e-7;
-  return (flops / (cost::kGemm1x1Gflops * 1e6) + gather + transforms) / get_num_threads() +
+  // Calibrated against direct-blocked at batch 1 and 8, 1 and 2 threads (ResNet's 3x3 layers,
+  // 32 channels at 112^2 to 512 at 7^2): F(2x2) took 0.70-0.86x direct-blocked's time from 64
+  // to 128 channels, 1.0-1.24x at 32, and 1.2-4.4x from 256 channels up, where the a^2 weight
+  // matrices (Cg x Kg each) outgrow the caches: hence the 0.3 and the penalty on the GEMM term.
+  const double weights = double(cg) * double(kg), fits = 128.0 * 128.0;
+  const double outgrown = weights > fits ? std::pow(weights / fits, 1.2) : 1.0;
+  return 0.3 * (flops / (cost::kGemm1x1Gflops * 1e6) * outgrown + gather + transforms) /
+             get_num_threads() +
          cost::kLaunchMs;
 }
 

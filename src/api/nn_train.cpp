@@ -108,7 +108,6 @@ void forward_cropped(ConvProblem f, ConstTensorView weight, ConstTensorView src,
 
 std::array<std::int64_t, 4> nchw_shape(std::array<std::int64_t, 4> a, std::int64_t c,
                                        std::int64_t h, std::int64_t w, Layout layout) {
-  (void)a;
   return layout == Layout::NCHW ? std::array<std::int64_t, 4>{a[0], c, h, w}
                                 : std::array<std::int64_t, 4>{a[0], h, w, c};
 }

@@ -76,6 +76,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         ``H * stride``; the odd row of padding at the end for SAME_UPPER, at the start for
         SAME_LOWER) or 'VALID'; pads (top, left, bottom, right) in ONNX's order; output_shape
         (H_out, W_out) derives the pads. ``output_padding`` keeps its ONNX meaning.
+        Keras' ``Conv2DTranspose``: padding='valid' is ``output_shape=((H - 1) * stride +
+        max(kH, stride), ...)`` (rows past the kernel's reach are zeros + bias, at the end);
+        padding='same' with kernel >= stride is ``auto_pad='SAME_UPPER'``.
 
     >>> import numpy as np
     >>> from convkit import nn
