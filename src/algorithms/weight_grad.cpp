@@ -3,20 +3,23 @@
 // pads through the border rule (made once, in one place: border_index; negative pads crop).
 //
 // Per group this is a GEMM, diff_w^T (Cg*R*S x Kg) = col (Cg*R*S x N*P*Q) * dy^T, with col the
-// im2col matrix. f32 with Kg >= 8 runs it on the channel-blocked direct kernel (f32_conv_tile
-// with one tap: rows of col are its "pixels", output channels across the lanes):
+// im2col matrix. f32 with Kg >= 8 runs it on the channel-blocked direct kernel (f32_conv_tile):
+// a row (c, r, s) of col, restricted to one output row p, is a row of xp read at unit stride --
+// after splitting xp into its stride phases xp[y*sh + a][x*sw + b] -> phase (a, b)[y][x] -- so
+// col is never built: the kernel's "pixels" are pointers into xp, each output row p is one of
+// its "taps" (an offset of p rows, the weights dy^T of that row), output channels go across the
+// lanes, and the accumulators stay in registers over a block of output rows.
 //
 //   pack dy^T per block of V*lanes output channels:  dyT[g][kblock][n][pixel][lanes]
 //   parallel: thread t owns rows [a_t, b_t) of col (a slice of c, r, s)
-//     for g, n, chunk of T pixels:
-//       col[a_t..b_t][T] = xp gathered                     (only this thread's rows)
-//       for kblock: acc[rows][lanes] += col * dyT chunk    (accumulators in registers)
+//     for g, n, block of output rows whose dy^T fits in L2, kblock:
+//       acc[rows][lanes] += xp rows * dyT rows
 //
 // No two threads write the same weight and each weight's sum runs in the same order whatever
-// the thread count (the chunks do not depend on it): the same bits for 1 or 16 threads, with no
-// partial sums to reduce. Other cases (few output channels per group: depthwise) take one task
-// per (k, c): f32 at unit column stride on f32_weight_grad_taps (SIMD over the columns, all
-// R x S taps in registers), f64 and strided columns a dot-product loop in 8 partial sums.
+// the thread count: the same bits for 1 or 16 threads, with no partial sums to reduce. Other
+// cases (few output channels per group: depthwise) take one task per (k, c): f32 at unit column
+// stride on f32_weight_grad_taps (SIMD over the columns, all R x S taps in registers), f64 and
+// strided columns a dot-product loop in 8 partial sums.
 #include "algorithms/weight_grad.h"
 
 #include <omp.h>
@@ -37,12 +40,14 @@ namespace convkit {
 
 namespace {
 
-// xp as a plain N x C x Hp x Wp array (or the input itself when it needs no padding).
+// xp, split into its stride phases: element (y, x) of plane (n, c) is phase (y % sh, x % sw) at
+// (y / sh, x / sw); every phase has the same rows (hph x wph), so one row stride serves all.
+// Without padding or strides, the input itself.
 template <class T>
 struct Padded {
   const T* data = nullptr;
-  std::int64_t sn = 0, sc = 0, sy = 0;  // element strides (unit along a row)
-  std::int64_t h = 0, w = 0;
+  std::int64_t sn = 0, sc = 0, sy = 0;  // element strides of image, channel, row
+  std::int64_t phase = 0;               // between phases (sh * sw of them per plane)
   std::vector<T> storage;
 };
 
@@ -88,22 +93,43 @@ void pad_plane(const ConvProblem& p, const T* plane, std::int64_t s2, std::int64
 template <class T>
 Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
   Padded<T> xp;
-  xp.h = p.h + p.pad_top + p.pad_bottom;
-  xp.w = p.w + p.pad_left + p.pad_right;
+  const std::int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = p.w + p.pad_left + p.pad_right;
   const T* in = static_cast<const T*>(src.data());
-  if (!needs_padding(p, src)) {
+  const std::int64_t sh = p.stride_h, sw = p.stride_w;
+  if (!needs_padding(p, src) && sh == 1 && sw == 1) {
     xp.data = in, xp.sn = src.stride(0), xp.sc = src.stride(1), xp.sy = src.stride(2);
     return xp;
   }
-  xp.storage.resize(std::size_t(p.n * p.c * xp.h * xp.w));
-  xp.sc = xp.h * xp.w, xp.sn = p.c * xp.sc, xp.sy = xp.w;
+  const std::int64_t hph = (hp + sh - 1) / sh, wph = (wp + sw - 1) / sw;
+  xp.sy = wph, xp.phase = hph * wph, xp.sc = sh * sw * xp.phase, xp.sn = p.c * xp.sc;
+  xp.storage.resize(std::size_t(p.n * xp.sn));
   const std::vector<std::int64_t> xs = padded_columns(p);
-  const int nt = threads_for(p.n * p.c * xp.h * xp.w, 1 << 15);
-#pragma omp parallel for num_threads(nt) schedule(static)
-  for (std::int64_t nc = 0; nc < p.n * p.c; ++nc) {
-    const std::int64_t n = nc / p.c, c = nc % p.c;
-    pad_plane(p, in + n * src.stride(0) + c * src.stride(1), src.stride(2), src.stride(3), xs,
-              xp.storage.data() + nc * xp.sc);
+  const int nt = threads_for(p.n * p.c * hp * wp, 1 << 15);
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<T> plane(static_cast<std::size_t>(sh * sw == 1 ? 0 : hp * wp));
+#pragma omp for schedule(static)
+    for (std::int64_t nc = 0; nc < p.n * p.c; ++nc) {
+      const std::int64_t n = nc / p.c, c = nc % p.c;
+      T* out = xp.storage.data() + nc * xp.sc;
+      const T* from = in + n * src.stride(0) + c * src.stride(1);
+      if (sh * sw == 1) {
+        pad_plane(p, from, src.stride(2), src.stride(3), xs, out);
+        continue;
+      }
+      pad_plane(p, from, src.stride(2), src.stride(3), xs, plane.data());
+      // Phase (a, b) row i is padded row i*sh + a at columns b, b + sw, ... (rows and columns
+      // past the padded plane stay zero).
+      for (std::int64_t a = 0; a < sh; ++a)
+        for (std::int64_t b = 0; b < sw; ++b) {
+          T* ph = out + (a * sw + b) * xp.phase;
+          for (std::int64_t i = 0, y = a; y < hp; ++i, y += sh) {
+            const T* row = plane.data() + y * wp + b;
+            T* o = ph + i * wph;
+            for (std::int64_t j = 0; j * sw + b < wp; ++j) o[j] = row[j * sw];
+          }
+        }
+    }
   }
   xp.data = xp.storage.data();
   return xp;
@@ -133,9 +159,6 @@ class WeightGradImpl final : public AlgorithmImpl {
       v_ = std::min<std::int64_t>((kg_ + lanes - 1) / lanes, std::int64_t(shape_.max_v));
       kb_ = v_ * lanes;
       kblocks_ = (kg_ + kb_ - 1) / kb_;
-      // A chunk of dy^T for one block stays in L2 (128 KiB) while every row of col passes it.
-      chunk_ = std::clamp<std::int64_t>((std::int64_t(32) << 10) / kb_, 16, 2048);
-      chunk_ = std::min(chunk_, p.out_h() * p.out_w());
     }
   }
 
@@ -146,9 +169,9 @@ class WeightGradImpl final : public AlgorithmImpl {
   std::string describe() const override {
     std::ostringstream os;
     if (gemm_)
-      os << "weight-gradient GEMM: im2col rows x dy^T on the direct-blocked kernel, "
-         << kb_ << " output channels per block, chunks of " << chunk_
-         << " pixels, rows split over up to " << get_num_threads()
+      os << "weight-gradient GEMM: rows of the padded input (split into " << p_.stride_h * p_.stride_w
+         << " stride phase(s)) x dy^T on the direct-blocked kernel, " << kb_
+         << " output channels per block, rows split over up to " << get_num_threads()
          << " threads (deterministic)";
     else
       os << "weight-gradient dot products: one weight per task, "
@@ -264,38 +287,11 @@ class WeightGradImpl final : public AlgorithmImpl {
     // diff_w^T per group and block: [g][kblock][crs][kb].
     nn_common::AlignedFloats dwt = nn_common::aligned_floats(std::size_t(p.groups * kblocks_ * crs_ * kb_));
     const int nt = threads_for(p.groups * crs_ * p.n * PQ * kg_, 1 << 18);
-    const std::int64_t chunks = (PQ + chunk_ - 1) / chunk_;
 #pragma omp parallel num_threads(nt)
     {
       const std::int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const std::int64_t a = crs_ * t / threads, b = crs_ * (t + 1) / threads;
-      if (a < b && p.stride_w == 1)
-        rows_in_place(xp, dyt.get(), block_len, a, b, dwt.get());
-      else if (a < b) {
-        // Rows of col go in blocks whose gathered chunk stays in L2 beside the dy^T chunk.
-        const std::int64_t block = std::clamp<std::int64_t>((std::int64_t(24) << 10) / chunk_, 6, 96);
-        nn_common::AlignedFloats col = nn_common::aligned_floats(std::size_t(block * chunk_));
-        std::vector<const float*> px(static_cast<std::size_t>(block));
-        for (std::int64_t i = 0; i < block; ++i) px[std::size_t(i)] = col.get() + i * chunk_;
-        const std::ptrdiff_t no_offset = 0;
-        for (std::int64_t g = 0; g < p.groups; ++g)
-          for (std::int64_t n = 0; n < p.n; ++n)
-            for (std::int64_t ch = 0; ch < chunks; ++ch) {
-              const std::int64_t t0 = ch * chunk_, tn = std::min(chunk_, PQ - t0);
-              for (std::int64_t r0 = a; r0 < b; r0 += block) {
-                const std::int64_t rows = std::min(block, b - r0);
-                gather(xp, n, g, r0, rows, t0, tn, col.get());
-                for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
-                  const float* w =
-                      dyt.get() + (g * kblocks_ + kblock) * block_len + (n * PQ + t0) * kb_;
-                  kernels::f32_conv_tile(px.data(), std::size_t(rows), &no_offset, &w, 1,
-                                         std::size_t(tn), std::size_t(v_),
-                                         dwt.get() + ((g * kblocks_ + kblock) * crs_ + r0) * kb_,
-                                         std::size_t(kb_), true);
-                }
-              }
-            }
-      }
+      if (a < b) rows_in_place(xp, dyt.get(), block_len, a, b, dwt.get());
     }
     float* dw = static_cast<float*>(dwv.data());
     for (std::int64_t g = 0; g < p.groups; ++g)
@@ -309,27 +305,30 @@ class WeightGradImpl final : public AlgorithmImpl {
       }
   }
 
-  // stride_w == 1: the rows of col are rows of xp, read in place -- no im2col. Each output
-  // row y is one "tap" of the kernel (input offset y*sh rows, weights dy^T of that row), so the
-  // accumulators stay in registers across a block of output rows whose dy^T fits in L2.
+  // Rows [a, b) of diff_w^T: row (c, r, s) of col at output row y is the phase
+  // ((r*dh) % sh, (s*dw) % sw) row y + (r*dh) / sh from column (s*dw) / sw, read in place.
   void rows_in_place(const Padded<float>& xp, const float* dyt, std::int64_t block_len,
                      std::int64_t a, std::int64_t b, float* dwt) const {
     const ConvProblem& p = p_;
     const std::int64_t P = p.out_h(), Q = p.out_w(), PQ = P * Q, rs = p.r * p.s;
+    const bool phased = xp.phase > 0;  // else the input itself, unit strides
+    const std::int64_t sh = phased ? p.stride_h : 1, sw = phased ? p.stride_w : 1;
+    const std::int64_t row_step = phased ? 1 : p.stride_h;  // xp rows per output row
     const std::int64_t pb = std::clamp<std::int64_t>((std::int64_t(32) << 10) / (Q * kb_), 1, P);
     std::vector<const float*> px(static_cast<std::size_t>(b - a)), w(static_cast<std::size_t>(pb));
     std::vector<std::ptrdiff_t> off(static_cast<std::size_t>(pb));
     for (std::int64_t g = 0; g < p.groups; ++g)
       for (std::int64_t n = 0; n < p.n; ++n) {
         for (std::int64_t crs = a; crs < b; ++crs) {
-          const std::int64_t c = crs / rs, r = crs % rs / p.s, s = crs % p.s;
+          const std::int64_t c = crs / rs, ry = crs % rs / p.s * p.dilation_h,
+                             sx = crs % p.s * p.dilation_w;
           px[std::size_t(crs - a)] = xp.data + n * xp.sn + (g * cg_ + c) * xp.sc +
-                                     r * p.dilation_h * xp.sy + s * p.dilation_w;
+                                     ((ry % sh) * sw + sx % sw) * xp.phase + ry / sh * xp.sy +
+                                     sx / sw;
         }
         for (std::int64_t y0 = 0; y0 < P; y0 += pb) {
           const std::int64_t ny = std::min(pb, P - y0);
-          for (std::int64_t i = 0; i < ny; ++i)
-            off[std::size_t(i)] = (y0 + i) * p.stride_h * xp.sy;
+          for (std::int64_t i = 0; i < ny; ++i) off[std::size_t(i)] = (y0 + i) * row_step * xp.sy;
           for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
             for (std::int64_t i = 0; i < ny; ++i)
               w[std::size_t(i)] = dyt + (g * kblocks_ + kblock) * block_len + (n * PQ + (y0 + i) * Q) * kb_;
@@ -342,33 +341,11 @@ class WeightGradImpl final : public AlgorithmImpl {
       }
   }
 
-  // col[i][t] = xp[n, g*Cg + c, p*sh + r*dh, q*sw + s*dw] for rows i = (c, r, s) in
-  // [row0, row0 + rows) and pixels t0 + t = p*Q + q.
-  void gather(const Padded<float>& xp, std::int64_t n, std::int64_t g, std::int64_t row0,
-              std::int64_t rows, std::int64_t t0, std::int64_t tn, float* col) const {
-    const ConvProblem& p = p_;
-    const std::int64_t Q = p.out_w(), rs = p.r * p.s;
-    for (std::int64_t i = 0; i < rows; ++i) {
-      const std::int64_t crs = row0 + i, c = crs / rs, r = crs % rs / p.s, s = crs % p.s;
-      const float* plane = xp.data + n * xp.sn + (g * cg_ + c) * xp.sc + r * p.dilation_h * xp.sy +
-                           s * p.dilation_w;
-      float* out = col + i * chunk_;
-      for (std::int64_t t = t0; t < t0 + tn;) {
-        const std::int64_t y = t / Q, x = t % Q, len = std::min(Q - x, t0 + tn - t);
-        const float* from = plane + y * p.stride_h * xp.sy + x * p.stride_w;
-        if (p.stride_w == 1) std::memcpy(out, from, std::size_t(len) * sizeof(float));
-        else
-          for (std::int64_t j = 0; j < len; ++j) out[j] = from[j * p.stride_w];
-        out += len, t += len;
-      }
-    }
-  }
-
   ConvProblem p_;
   nn_common::Shape shape_;
   std::int64_t cg_ = 1, kg_ = 1, crs_ = 1;
   bool gemm_ = false;
-  std::int64_t v_ = 1, kb_ = 1, kblocks_ = 1, chunk_ = 1;
+  std::int64_t v_ = 1, kb_ = 1, kblocks_ = 1;
 };
 
 template <class T>
