@@ -12,7 +12,7 @@
 //
 //   pack dy^T per block of V*lanes output channels:  dyT[g][kblock][n][pixel][lanes]
 //   parallel: thread t owns rows [a_t, b_t) of col (a slice of c, r, s)
-//     for g, n, block of output rows whose dy^T fits in L2, kblock:
+//     for g, block of (image, output row) pairs whose dy^T fits in L2, kblock:
 //       acc[rows][lanes] += xp rows * dyT rows
 //
 // No two threads write the same weight and each weight's sum runs in the same order whatever
@@ -310,35 +310,41 @@ class WeightGradImpl final : public AlgorithmImpl {
   void rows_in_place(const Padded<float>& xp, const float* dyt, std::int64_t block_len,
                      std::int64_t a, std::int64_t b, float* dwt) const {
     const ConvProblem& p = p_;
-    const std::int64_t P = p.out_h(), Q = p.out_w(), PQ = P * Q, rs = p.r * p.s;
+    const std::int64_t P = p.out_h(), Q = p.out_w(), rs = p.r * p.s;
     const bool phased = xp.phase > 0;  // else the input itself, unit strides
     const std::int64_t sh = phased ? p.stride_h : 1, sw = phased ? p.stride_w : 1;
     const std::int64_t row_step = phased ? 1 : p.stride_h;  // xp rows per output row
-    const std::int64_t pb = std::clamp<std::int64_t>((std::int64_t(32) << 10) / (Q * kb_), 1, P);
+    // The kernel's taps are the (image, output row) pairs in order, in blocks whose dy^T fits
+    // in L2: the accumulators stay in registers across images too (a 1x1 output has one pixel
+    // per image), and each weight still sums images, rows and columns in one fixed order.
+    const std::int64_t taps = p.n * P;
+    const std::int64_t pb = std::clamp<std::int64_t>((std::int64_t(32) << 10) / (Q * kb_), 1, taps);
     std::vector<const float*> px(static_cast<std::size_t>(b - a)), w(static_cast<std::size_t>(pb));
     std::vector<std::ptrdiff_t> off(static_cast<std::size_t>(pb));
-    for (std::int64_t g = 0; g < p.groups; ++g)
-      for (std::int64_t n = 0; n < p.n; ++n) {
-        for (std::int64_t crs = a; crs < b; ++crs) {
-          const std::int64_t c = crs / rs, ry = crs % rs / p.s * p.dilation_h,
-                             sx = crs % p.s * p.dilation_w;
-          px[std::size_t(crs - a)] = xp.data + n * xp.sn + (g * cg_ + c) * xp.sc +
-                                     ((ry % sh) * sw + sx % sw) * xp.phase + ry / sh * xp.sy +
-                                     sx / sw;
+    for (std::int64_t g = 0; g < p.groups; ++g) {
+      for (std::int64_t crs = a; crs < b; ++crs) {
+        const std::int64_t c = crs / rs, ry = crs % rs / p.s * p.dilation_h,
+                           sx = crs % p.s * p.dilation_w;
+        px[std::size_t(crs - a)] = xp.data + (g * cg_ + c) * xp.sc +
+                                   ((ry % sh) * sw + sx % sw) * xp.phase + ry / sh * xp.sy + sx / sw;
+      }
+      for (std::int64_t t0 = 0; t0 < taps; t0 += pb) {
+        const std::int64_t nt = std::min(pb, taps - t0);
+        for (std::int64_t i = 0; i < nt; ++i) {
+          const std::int64_t n = (t0 + i) / P, y = (t0 + i) % P;
+          off[std::size_t(i)] = n * xp.sn + y * row_step * xp.sy;
         }
-        for (std::int64_t y0 = 0; y0 < P; y0 += pb) {
-          const std::int64_t ny = std::min(pb, P - y0);
-          for (std::int64_t i = 0; i < ny; ++i) off[std::size_t(i)] = (y0 + i) * row_step * xp.sy;
-          for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
-            for (std::int64_t i = 0; i < ny; ++i)
-              w[std::size_t(i)] = dyt + (g * kblocks_ + kblock) * block_len + (n * PQ + (y0 + i) * Q) * kb_;
-            kernels::f32_conv_tile(px.data(), std::size_t(b - a), off.data(), w.data(),
-                                   std::size_t(ny), std::size_t(Q), std::size_t(v_),
-                                   dwt + ((g * kblocks_ + kblock) * crs_ + a) * kb_,
-                                   std::size_t(kb_), true);
-          }
+        for (std::int64_t kblock = 0; kblock < kblocks_; ++kblock) {
+          // dy^T rows of consecutive (image, row) pairs are consecutive: tap i is Q pixels on.
+          const float* first = dyt + (g * kblocks_ + kblock) * block_len + t0 * Q * kb_;
+          for (std::int64_t i = 0; i < nt; ++i) w[std::size_t(i)] = first + i * Q * kb_;
+          kernels::f32_conv_tile(px.data(), std::size_t(b - a), off.data(), w.data(),
+                                 std::size_t(nt), std::size_t(Q), std::size_t(v_),
+                                 dwt + ((g * kblocks_ + kblock) * crs_ + a) * kb_,
+                                 std::size_t(kb_), true);
         }
       }
+    }
   }
 
   ConvProblem p_;
