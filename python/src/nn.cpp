@@ -169,6 +169,22 @@ nn::ConvTranspose2dOptions transpose_options_of(nb::handle stride, nb::handle pa
   return o;
 }
 
+// The result of a gradient binding: `shape` checked (every dimension >= 1, else an error naming
+// `name`), allocated as a NumPy array and filled by `fill(view)` with the GIL released for
+// `work` multiply-adds.
+template <class Fill>
+nb::object gradient_result(const std::array<std::int64_t, 4>& shape, const char* name, DType dtype,
+                           double work, Fill&& fill) {
+  for (std::int64_t d : shape)
+    if (d < 1) detail::fail(name, "every dimension must be >= 1");
+  NewArray y = new_array(dtype, shape);
+  {
+    Unlocked unlocked(work);
+    fill(y.view);
+  }
+  return y.array;
+}
+
 // The work of a gradient call, for Unlocked: multiply-adds of the forward convolution.
 double macs(const ConstTensorView& big, const ConstTensorView& w) {
   return double(big.numel()) * double(w.numel()) / double(std::max<std::int64_t>(w.dim(0), 1));
@@ -298,14 +314,10 @@ void bind_nn_train(nb::module_& m) {
         check_same_dtype(w, g.dtype(), "weight", "grad_output's");
         const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
                                                "none", 0, 0, layout, algorithm);
-        for (std::int64_t d : shape)
-          if (d < 1) detail::fail("input_size", "every dimension must be >= 1");
-        NewArray y = new_array(g.dtype(), shape);
-        {
-          Unlocked unlocked(macs(y.view, w));
-          nn::conv2d_grad_input(g, w, o, y.view);
-        }
-        return y.array;
+        const double work = double(shape[0] * shape[1] * shape[2] * shape[3]) *
+                            double(w.numel()) / double(std::max<std::int64_t>(w.dim(0), 1));
+        return gradient_result(shape, "input_size", g.dtype(), work,
+                               [&](TensorView out) { nn::conv2d_grad_input(g, w, o, out); });
       },
       "input_size"_a, "weight"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
       "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "layout"_a = "NCHW",
@@ -325,14 +337,9 @@ void bind_nn_train(nb::module_& m) {
         check_same_dtype(g, x.dtype(), "grad_output", "the input's");
         const nn::Conv2dOptions o = options_of(stride, padding, dilation, groups, padding_mode,
                                                "none", 0, 0, layout, algorithm);
-        for (std::int64_t d : shape)
-          if (d < 1) detail::fail("weight_size", "every dimension must be >= 1");
-        NewArray y = new_array(x.dtype(), shape);
-        {
-          Unlocked unlocked(macs(g, y.view) * double(shape[1]));
-          nn::conv2d_grad_weight(x, g, o, y.view);
-        }
-        return y.array;
+        return gradient_result(shape, "weight_size", x.dtype(),
+                               double(g.numel()) * double(shape[1] * shape[2] * shape[3]),
+                               [&](TensorView out) { nn::conv2d_grad_weight(x, g, o, out); });
       },
       "input"_a, "weight_size"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
       "dilation"_a = 1, "groups"_a = 1, "padding_mode"_a = "zeros", "layout"_a = "NCHW",
@@ -352,14 +359,9 @@ void bind_nn_train(nb::module_& m) {
         check_same_dtype(w, g.dtype(), "weight", "grad_output's");
         const nn::ConvTranspose2dOptions o = transpose_options_of(
             stride, padding, output_padding, groups, dilation, crop, "none", 0, 0, layout, algorithm);
-        for (std::int64_t d : shape)
-          if (d < 1) detail::fail("input_size", "every dimension must be >= 1");
-        NewArray y = new_array(g.dtype(), shape);
-        {
-          Unlocked unlocked(macs(g, w));
-          nn::conv_transpose2d_grad_input(g, w, o, y.view);
-        }
-        return y.array;
+        return gradient_result(shape, "input_size", g.dtype(), macs(g, w), [&](TensorView out) {
+          nn::conv_transpose2d_grad_input(g, w, o, out);
+        });
       },
       "input_size"_a, "weight"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
       "output_padding"_a = 0, "groups"_a = 1, "dilation"_a = 1, "crop"_a = nb::none(),
@@ -379,14 +381,11 @@ void bind_nn_train(nb::module_& m) {
         check_same_dtype(g, x.dtype(), "grad_output", "the input's");
         const nn::ConvTranspose2dOptions o = transpose_options_of(
             stride, padding, output_padding, groups, dilation, crop, "none", 0, 0, layout, algorithm);
-        for (std::int64_t d : shape)
-          if (d < 1) detail::fail("weight_size", "every dimension must be >= 1");
-        NewArray y = new_array(x.dtype(), shape);
-        {
-          Unlocked unlocked(macs(g, y.view) * double(shape[0]));
-          nn::conv_transpose2d_grad_weight(x, g, o, y.view);
-        }
-        return y.array;
+        return gradient_result(shape, "weight_size", x.dtype(),
+                               double(g.numel()) * double(shape[0] * shape[2] * shape[3]),
+                               [&](TensorView out) {
+                                 nn::conv_transpose2d_grad_weight(x, g, o, out);
+                               });
       },
       "input"_a, "weight_size"_a, "grad_output"_a, "stride"_a = 1, "padding"_a = 0,
       "output_padding"_a = 0, "groups"_a = 1, "dilation"_a = 1, "crop"_a = nb::none(),

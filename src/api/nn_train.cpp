@@ -147,6 +147,45 @@ ConvProblem grad_problem(std::array<std::int64_t, 4> input_nchw, std::array<std:
   return p;
 }
 
+// The checks the two input gradients share; returns the dtype.
+DType check_input_grad(ConstTensorView grad_output, ConstTensorView weight,
+                       TensorView grad_input) {
+  check_float_view("grad_output", grad_output);
+  check_float_view("grad_input", grad_input);
+  const DType t = grad_output.dtype();
+  if (weight.dtype() != t || grad_input.dtype() != t)
+    detail::fail("weight", "dtype ", dtype_name(weight.dtype()), " and grad_input's ",
+                 dtype_name(grad_input.dtype()), " must match grad_output's ", dtype_name(t));
+  return t;
+}
+
+// The checks the two weight gradients share; returns the dtype.
+DType check_weight_grad(ConstTensorView input, ConstTensorView grad_output,
+                        TensorView grad_weight) {
+  check_float_view("input", input);
+  check_float_view("grad_output", grad_output);
+  if (grad_weight.rank() != 4)
+    detail::fail("weight_size", "must have 4 dimensions, got ", grad_weight.rank());
+  const DType t = input.dtype();
+  if (grad_output.dtype() != t || grad_weight.dtype() != t)
+    detail::fail("grad_output", "dtype ", dtype_name(grad_output.dtype()),
+                 " must match the input's ", dtype_name(t));
+  return t;
+}
+
+// The allocating forms: a new tensor of `shape` (every dimension >= 1, else an error naming
+// `name`), of the dtype of `like` (named `like_name`), filled by `fill(view)`.
+template <class Fill>
+Tensor allocated(const char* name, std::array<std::int64_t, 4> shape, const char* like_name,
+                 ConstTensorView like, Fill&& fill) {
+  check_float_view(like_name, like);
+  for (std::int64_t d : shape)
+    if (d < 1) detail::fail(name, "every dimension must be >= 1, got ", shape_str(shape));
+  Tensor out(like.dtype(), std::span<const std::int64_t>(shape));
+  fill(out.view());
+  return out;
+}
+
 }  // namespace
 
 Crop transpose_crop(const ConvTranspose2dOptions& o) {
@@ -219,14 +258,9 @@ Tensor conv_transpose2d(ConstTensorView input, ConstTensorView weight, ConstTens
 
 void conv2d_grad_input(ConstTensorView grad_output, ConstTensorView weight,
                        const Conv2dOptions& o, TensorView grad_input) {
-  check_float_view("grad_output", grad_output);
-  check_float_view("grad_input", grad_input);
+  const DType t = check_input_grad(grad_output, weight, grad_input);
   if (weight.rank() != 4)
     detail::fail("weight", "must be rank 4 (out, in/groups, kh, kw), got rank ", weight.rank());
-  const DType t = grad_output.dtype();
-  if (weight.dtype() != t || grad_input.dtype() != t)
-    detail::fail("weight", "dtype ", dtype_name(weight.dtype()), " and grad_input's ",
-                 dtype_name(grad_input.dtype()), " must match grad_output's ", dtype_name(t));
   const ConvProblem p = grad_problem(nchw_of(dims(grad_input), o.layout), dims(weight), t, o,
                                      Direction::backward_data);
   check_same("grad_output", grad_output, out_shape(p, o.layout), t);
@@ -236,24 +270,13 @@ void conv2d_grad_input(ConstTensorView grad_output, ConstTensorView weight,
 
 Tensor conv2d_grad_input(std::array<std::int64_t, 4> input_shape, ConstTensorView weight,
                          ConstTensorView grad_output, const Conv2dOptions& o) {
-  check_float_view("grad_output", grad_output);
-  for (std::int64_t d : input_shape)
-    if (d < 1) detail::fail("input_size", "every dimension must be >= 1, got ", shape_str(input_shape));
-  Tensor out(grad_output.dtype(), std::span<const std::int64_t>(input_shape));
-  conv2d_grad_input(grad_output, weight, o, out.view());
-  return out;
+  return allocated("input_size", input_shape, "grad_output", grad_output,
+                   [&](TensorView out) { conv2d_grad_input(grad_output, weight, o, out); });
 }
 
 void conv2d_grad_weight(ConstTensorView input, ConstTensorView grad_output,
                         const Conv2dOptions& o, TensorView grad_weight, TensorView grad_bias) {
-  check_float_view("input", input);
-  check_float_view("grad_output", grad_output);
-  if (grad_weight.rank() != 4)
-    detail::fail("weight_size", "must have 4 dimensions, got ", grad_weight.rank());
-  const DType t = input.dtype();
-  if (grad_output.dtype() != t || grad_weight.dtype() != t)
-    detail::fail("grad_output", "dtype ", dtype_name(grad_output.dtype()), " must match the input's ",
-                 dtype_name(t));
+  const DType t = check_weight_grad(input, grad_output, grad_weight);
   const ConvProblem p = grad_problem(nchw_of(dims(input), o.layout), dims(grad_weight), t, o,
                                      Direction::backward_weights);
   check_same("grad_output", grad_output, out_shape(p, o.layout), t);
@@ -266,12 +289,8 @@ void conv2d_grad_weight(ConstTensorView input, ConstTensorView grad_output,
 
 Tensor conv2d_grad_weight(ConstTensorView input, std::array<std::int64_t, 4> weight_shape,
                           ConstTensorView grad_output, const Conv2dOptions& o) {
-  check_float_view("input", input);
-  for (std::int64_t d : weight_shape)
-    if (d < 1) detail::fail("weight_size", "every dimension must be >= 1, got ", shape_str(weight_shape));
-  Tensor out(input.dtype(), std::span<const std::int64_t>(weight_shape));
-  conv2d_grad_weight(input, grad_output, o, out.view());
-  return out;
+  return allocated("weight_size", weight_shape, "input", input,
+                   [&](TensorView out) { conv2d_grad_weight(input, grad_output, o, out); });
 }
 
 Tensor conv2d_grad_bias(ConstTensorView grad_output, Layout layout) {
@@ -284,14 +303,9 @@ Tensor conv2d_grad_bias(ConstTensorView grad_output, Layout layout) {
 
 void conv_transpose2d_grad_input(ConstTensorView grad_output, ConstTensorView weight,
                                  const ConvTranspose2dOptions& o, TensorView grad_input) {
-  check_float_view("grad_output", grad_output);
-  check_float_view("grad_input", grad_input);
+  const DType t = check_input_grad(grad_output, weight, grad_input);
   const auto in_nchw = nchw_of(dims(grad_input), o.layout);
   check_transpose_weight(weight, in_nchw[1], o.groups);
-  const DType t = grad_output.dtype();
-  if (weight.dtype() != t || grad_input.dtype() != t)
-    detail::fail("weight", "dtype ", dtype_name(weight.dtype()), " and grad_input's ",
-                 dtype_name(grad_input.dtype()), " must match grad_output's ", dtype_name(t));
   const ConvProblem f = transpose_problem(in_nchw, weight.dim(1) * o.groups,
                                           {weight.dim(2), weight.dim(3)}, t, o);
   check_same("grad_output", grad_output, nchw_shape(dims(grad_input), f.c, f.h, f.w, o.layout), t);
@@ -300,25 +314,15 @@ void conv_transpose2d_grad_input(ConstTensorView grad_output, ConstTensorView we
 
 Tensor conv_transpose2d_grad_input(std::array<std::int64_t, 4> input_shape, ConstTensorView weight,
                                    ConstTensorView grad_output, const ConvTranspose2dOptions& o) {
-  check_float_view("grad_output", grad_output);
-  for (std::int64_t d : input_shape)
-    if (d < 1) detail::fail("input_size", "every dimension must be >= 1, got ", shape_str(input_shape));
-  Tensor out(grad_output.dtype(), std::span<const std::int64_t>(input_shape));
-  conv_transpose2d_grad_input(grad_output, weight, o, out.view());
-  return out;
+  return allocated("input_size", input_shape, "grad_output", grad_output, [&](TensorView out) {
+    conv_transpose2d_grad_input(grad_output, weight, o, out);
+  });
 }
 
 void conv_transpose2d_grad_weight(ConstTensorView input, ConstTensorView grad_output,
                                   const ConvTranspose2dOptions& o, TensorView grad_weight,
                                   TensorView grad_bias) {
-  check_float_view("input", input);
-  check_float_view("grad_output", grad_output);
-  if (grad_weight.rank() != 4)
-    detail::fail("weight_size", "must have 4 dimensions, got ", grad_weight.rank());
-  const DType t = input.dtype();
-  if (grad_output.dtype() != t || grad_weight.dtype() != t)
-    detail::fail("grad_output", "dtype ", dtype_name(grad_output.dtype()), " must match the input's ",
-                 dtype_name(t));
+  const DType t = check_weight_grad(input, grad_output, grad_weight);
   const auto in_nchw = nchw_of(dims(input), o.layout);
   check_transpose_weight(grad_weight, in_nchw[1], o.groups);
   ConvProblem f = transpose_problem(in_nchw, grad_weight.dim(1) * o.groups,
@@ -337,12 +341,9 @@ void conv_transpose2d_grad_weight(ConstTensorView input, ConstTensorView grad_ou
 
 Tensor conv_transpose2d_grad_weight(ConstTensorView input, std::array<std::int64_t, 4> weight_shape,
                                     ConstTensorView grad_output, const ConvTranspose2dOptions& o) {
-  check_float_view("input", input);
-  for (std::int64_t d : weight_shape)
-    if (d < 1) detail::fail("weight_size", "every dimension must be >= 1, got ", shape_str(weight_shape));
-  Tensor out(input.dtype(), std::span<const std::int64_t>(weight_shape));
-  conv_transpose2d_grad_weight(input, grad_output, o, out.view());
-  return out;
+  return allocated("weight_size", weight_shape, "input", input, [&](TensorView out) {
+    conv_transpose2d_grad_weight(input, grad_output, o, out);
+  });
 }
 
 }  // namespace convkit::nn
