@@ -229,7 +229,14 @@ void TiffReader::State::open(const std::string& path) {
   if (piece_row_bytes <= 0 || piece_bytes > kMaxImageBytes)
     corrupt("corrupt TIFF (bad strip or tile size)");
   check_compressed_size();
-  if (tiled) piece.resize(std::size_t(TIFFTileSize64(tif)));
+  if (tiled) {
+    // One tile is read whole into memory: real tiles are kilobytes to megabytes, so a tile of
+    // more than 1 GiB is a corrupt header asking for memory (a fuzzer's 10 GB JPEG tile).
+    const std::uint64_t tile_bytes = TIFFTileSize64(tif);
+    if (tile_bytes > (std::uint64_t(1) << 30))
+      corrupt("corrupt TIFF (a tile of " + std::to_string(tile_bytes) + " bytes)");
+    piece.resize(std::size_t(tile_bytes));
+  }
   find_raw_rows();
 
   // libtiff 4 hands the rational resolutions out as float.
