@@ -184,31 +184,38 @@ class DirectBlockedImpl final : public AlgorithmImpl {
         std::fill(out, out + row_len, fill);
         continue;
       }
+      if (is1 != 1) continue;  // NCHW rows: below
       const float* base = in + n * is0 + g * cg_ * is1 + y * is2;
-      if (is1 == 1) {  // channels contiguous (NHWC): one copy per pixel
-        for (std::int64_t xr = 0; xr < ext_w_; ++xr) {
-          const std::int64_t x = (xr >= xa && xr < xb) ? xr + x_lo : border_index(xr + x_lo, p.w, p.border);
-          if (x < 0) std::fill(out + xr * cg_, out + (xr + 1) * cg_, fill);
-          else std::memcpy(out + xr * cg_, base + x * is3, std::size_t(cg_) * sizeof(float));
-        }
-        continue;
+      for (std::int64_t xr = 0; xr < ext_w_; ++xr) {  // NHWC: one copy per pixel
+        const std::int64_t x = (xr >= xa && xr < xb) ? xr + x_lo : border_index(xr + x_lo, p.w, p.border);
+        if (x < 0) std::fill(out + xr * cg_, out + (xr + 1) * cg_, fill);
+        else std::memcpy(out + xr * cg_, base + x * is3, std::size_t(cg_) * sizeof(float));
       }
-      for (std::int64_t c = 0; c < cg_; ++c) {
-        const float* row = base + c * is1;
-        float* o = out + c;
-        for (std::int64_t xr = 0; xr < xa; ++xr) {
-          const std::int64_t x = border_index(xr + x_lo, p.w, p.border);
-          o[xr * cg_] = x < 0 ? fill : row[x * is3];
+    }
+    if (is1 == 1) return;
+    // NCHW: 16 channels (one staged line) at a time over all the rows, so each channel plane is
+    // read in one sequential run; row by row over all channels touched a page per channel per
+    // row, and the hardware prefetchers lost the streams.
+    for (std::int64_t c0 = 0; c0 < cg_; c0 += 16) {
+      const std::int64_t cn = std::min<std::int64_t>(16, cg_ - c0);
+      for (std::int64_t yr = 0; yr < rows; ++yr) {
+        const std::int64_t y = border_index(y_lo + yr, p.h, p.border);
+        if (y < 0) continue;
+        const float* base = in + n * is0 + (g * cg_ + c0) * is1 + y * is2;
+        float* out = stage + yr * row_len + c0;
+        for (std::int64_t c = 0; c < cn; ++c) {  // border columns
+          const float* row = base + c * is1;
+          for (std::int64_t xr = 0; xr < xa; ++xr) {
+            const std::int64_t x = border_index(xr + x_lo, p.w, p.border);
+            out[xr * cg_ + c] = x < 0 ? fill : row[x * is3];
+          }
+          for (std::int64_t xr = xb; xr < ext_w_; ++xr) {
+            const std::int64_t x = border_index(xr + x_lo, p.w, p.border);
+            out[xr * cg_ + c] = x < 0 ? fill : row[x * is3];
+          }
         }
-        const float* r0 = row + (xa + x_lo) * is3;
-        if (is3 == 1)
-          for (std::int64_t xr = xa; xr < xb; ++xr) o[xr * cg_] = r0[xr - xa];
-        else
-          for (std::int64_t xr = xa; xr < xb; ++xr) o[xr * cg_] = r0[(xr - xa) * is3];
-        for (std::int64_t xr = xb; xr < ext_w_; ++xr) {
-          const std::int64_t x = border_index(xr + x_lo, p.w, p.border);
-          o[xr * cg_] = x < 0 ? fill : row[x * is3];
-        }
+        kernels::f32_channels_last(base + (xa + x_lo) * is3, is1, is3, std::size_t(xb - xa),
+                                   std::size_t(cn), out + xa * cg_, std::size_t(cg_));
       }
     }
   }

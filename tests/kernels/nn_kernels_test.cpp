@@ -169,6 +169,27 @@ TEST(NnKernels, CopyBlockCopiesExactlyTheBlock) {
   }
 }
 
+TEST(NnKernels, ChannelsLastTransposesExactlyTheBlock) {
+  test::Rng rng(36);
+  for (int iter = 0; iter < 200; ++iter) {
+    const std::size_t C = std::size_t(rng.uniform(1, 70)), nx = std::size_t(rng.uniform(1, 40));
+    const std::ptrdiff_t xs = rng.uniform(1, 3), cs = std::ptrdiff_t(nx) * xs + rng.uniform(0, 5);
+    const bool reversed = rng.chance(0.3);  // channels bottom-up (negative channel stride)
+    const std::size_t os = C + std::size_t(rng.uniform(0, 3));
+    std::vector<float> src(C * std::size_t(cs)), dst(nx * os + 1, -7.0f);
+    for (auto& v : src) v = float(rng.real(-1, 1));
+    const float* s0 = reversed ? src.data() + (C - 1) * std::size_t(cs) : src.data();
+    f32_channels_last(s0, reversed ? -cs : cs, xs, nx, C, dst.data(), os);
+    for (std::size_t x = 0; x < nx; ++x)
+      for (std::size_t c = 0; c < os; ++c) {
+        const std::size_t sc = reversed ? C - 1 - c : c;
+        ASSERT_EQ(dst[x * os + c], c < C ? src[sc * std::size_t(cs) + x * std::size_t(xs)] : -7.0f)
+            << x << "," << c;
+      }
+    ASSERT_EQ(dst.back(), -7.0f);
+  }
+}
+
 // The written-out F(2x2)/F(4x4) transforms equal L X L^T with the matrices of the literature.
 TEST(NnKernels, WinogradFixedTransformsEqualTheMatrices) {
   std::size_t lanes = 0, max_v = 0, nv = 0;

@@ -38,6 +38,11 @@ namespace convkit::kernels::HWY_NAMESPACE {
             size_t dst_stride) {                                                             \
     CopyBlock(src, src_stride, rows, n, dst, dst_stride);                                    \
   }
+#define CONVKIT_NN_TRANSPOSE(name)                                                           \
+  void name(const float* in, std::ptrdiff_t cs, std::ptrdiff_t xs, size_t nx, size_t C,      \
+            float* out, size_t os) {                                                         \
+    ChannelsLast(in, cs, xs, nx, C, out, os);                                                \
+  }
 #define CONVKIT_NN_STORE(name)                                                               \
   void name(const float* tile, size_t kb, size_t kn, size_t n, float scale,                 \
             const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride,   \
@@ -62,6 +67,7 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
+#undef CONVKIT_NN_TRANSPOSE
 #undef CONVKIT_NN_WINOGRAD_FIXED
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
@@ -118,6 +124,13 @@ namespace convkit::kernels {
     select_isa();                                                                            \
     HWY_DYNAMIC_DISPATCH(name)(src, src_stride, rows, n, dst, dst_stride);                   \
   }
+#define CONVKIT_NN_TRANSPOSE(name)                                                           \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* in, std::ptrdiff_t cs, std::ptrdiff_t xs, std::size_t nx,          \
+            std::size_t C, float* out, std::size_t os) {                                     \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(in, cs, xs, nx, C, out, os);                                  \
+  }
 #define CONVKIT_NN_STORE(name)                                                               \
   HWY_EXPORT(name);                                                                          \
   void name(const float* tile, std::size_t kb, std::size_t kn, std::size_t n, float scale,   \
@@ -156,6 +169,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
+#undef CONVKIT_NN_TRANSPOSE
 #undef CONVKIT_NN_WINOGRAD_FIXED
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER

@@ -33,6 +33,9 @@
 // Contract of f32_copy_block(src, src_stride, rows, n, dst, dst_stride):
 //   dst[y * dst_stride + x] = src[y * src_stride + x]   for y < rows, x < n
 //   - reads and writes nothing else (masked tails); src_stride may be negative.
+// Contract of f32_channels_last(in, cs, xs, nx, C, out, os):
+//   out[x * os + c] = in[c * cs + x * xs]   for x < nx, c < C (channel rows to channels-last)
+//   - writes nothing else; cs and xs may be negative; os >= C.
 // Contract of f32_winograd_fixed(input, m, X, xs, Y, ys, T):
 //   Y[(i * a + j) * ys + t] = sum_{p, q < b} L[i][p] * X[(p * b + q) * xs + t] * L[j][q]
 //   for i, j < a, t < T (every tile in its own lane), with L = B^T of F(m x m, 3 x 3) (input:
@@ -63,6 +66,9 @@ namespace convkit::kernels {
 #define CONVKIT_NN_COPY(name)                                                                 \
   void name(const float* src, std::ptrdiff_t src_stride, std::size_t rows, std::size_t n,      \
             float* dst, std::size_t dst_stride);
+#define CONVKIT_NN_TRANSPOSE(name)                                                            \
+  void name(const float* in, std::ptrdiff_t cs, std::ptrdiff_t xs, std::size_t nx, std::size_t C, \
+            float* out, std::size_t os);
 #define CONVKIT_NN_WINOGRAD_GATHER(name)                                                      \
   void name(const float* in, std::size_t in_stride, std::size_t m, std::size_t alpha,          \
             float* patch, std::size_t np);
@@ -89,6 +95,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_SHAPE
 #undef CONVKIT_NN_STORE
 #undef CONVKIT_NN_COPY
+#undef CONVKIT_NN_TRANSPOSE
 #undef CONVKIT_NN_WINOGRAD_FIXED
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
