@@ -26,6 +26,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <sstream>
 #include <type_traits>
 #include <vector>
@@ -48,7 +49,7 @@ struct Padded {
   const T* data = nullptr;
   std::int64_t sn = 0, sc = 0, sy = 0;  // element strides of image, channel, row
   std::int64_t phase = 0;               // between phases (sh * sw of them per plane)
-  std::vector<T> storage;
+  std::unique_ptr<T[]> storage;  // uninitialized: the threads write every element
 };
 
 bool needs_padding(const ConvProblem& p, const ConstTensorView& src) {
@@ -102,7 +103,7 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
   }
   const std::int64_t hph = (hp + sh - 1) / sh, wph = (wp + sw - 1) / sw;
   xp.sy = wph, xp.phase = hph * wph, xp.sc = sh * sw * xp.phase, xp.sn = p.c * xp.sc;
-  xp.storage.resize(std::size_t(p.n * xp.sn));
+  xp.storage.reset(new T[std::size_t(p.n * xp.sn)]);
   const std::vector<std::int64_t> xs = padded_columns(p);
   const int nt = threads_for(p.n * p.c * hp * wp, 1 << 15);
 #pragma omp parallel num_threads(nt)
@@ -111,12 +112,13 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
 #pragma omp for schedule(static)
     for (std::int64_t nc = 0; nc < p.n * p.c; ++nc) {
       const std::int64_t n = nc / p.c, c = nc % p.c;
-      T* out = xp.storage.data() + nc * xp.sc;
+      T* out = xp.storage.get() + nc * xp.sc;
       const T* from = in + n * src.stride(0) + c * src.stride(1);
       if (sh * sw == 1) {
         pad_plane(p, from, src.stride(2), src.stride(3), xs, out);
         continue;
       }
+      std::fill(out, out + xp.sc, T(0));
       pad_plane(p, from, src.stride(2), src.stride(3), xs, plane.data());
       // Phase (a, b) row i is padded row i*sh + a at columns b, b + sw, ... (rows and columns
       // past the padded plane stay zero).
@@ -131,7 +133,7 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
         }
     }
   }
-  xp.data = xp.storage.data();
+  xp.data = xp.storage.get();
   return xp;
 }
 
@@ -264,7 +266,8 @@ class WeightGradImpl final : public AlgorithmImpl {
     const float* dy = static_cast<const float*>(dyv.data());
     // dyT[g][kblock][n][pixel][kb], zero lanes past Kg.
     const std::int64_t block_len = p.n * PQ * kb_;
-    nn_common::AlignedFloats dyt = nn_common::aligned_floats(std::size_t(p.groups * kblocks_ * block_len));
+    nn_common::AlignedFloats dyt =
+        nn_common::aligned_floats(std::size_t(p.groups * kblocks_ * block_len), false);
     {
       const std::int64_t items = p.groups * kblocks_ * p.n;
       const int nt = threads_for(items * PQ * kb_, 1 << 15);
@@ -274,14 +277,16 @@ class WeightGradImpl final : public AlgorithmImpl {
         const std::int64_t g = gb / kblocks_, kblock = gb % kblocks_;
         float* out = dyt.get() + gb * block_len + n * PQ * kb_;
         const std::int64_t k0 = kblock * kb_, kn = std::min(kb_, kg_ - k0);
-        // Row by row, so that one row's [Q][kb] block stays in L1 while the channels fill it.
+        if (kn < kb_)
+          for (std::int64_t i = 0; i < PQ; ++i) std::fill(out + i * kb_ + kn, out + (i + 1) * kb_, 0.0f);
+        // Sixteen channels at a time over the rows: each channel plane read in one run.
         const float* base = dy + n * dyv.stride(0) + (g * kg_ + k0) * dyv.stride(1);
-        for (std::int64_t y = 0; y < P; ++y)
-          for (std::int64_t j = 0; j < kn; ++j) {
-            const float* row = base + j * dyv.stride(1) + y * dyv.stride(2);
-            float* o = out + y * Q * kb_ + j;
-            for (std::int64_t x = 0; x < Q; ++x) o[x * kb_] = row[x * dyv.stride(3)];
-          }
+        for (std::int64_t j0 = 0; j0 < kn; j0 += 16)
+          for (std::int64_t y = 0; y < P; ++y)
+            kernels::f32_channels_last(base + j0 * dyv.stride(1) + y * dyv.stride(2),
+                                       dyv.stride(1), dyv.stride(3), std::size_t(Q),
+                                       std::size_t(std::min<std::int64_t>(16, kn - j0)),
+                                       out + y * Q * kb_ + j0, std::size_t(kb_));
       }
     }
     // diff_w^T per group and block: [g][kblock][crs][kb].
