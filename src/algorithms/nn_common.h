@@ -30,14 +30,13 @@ inline Shape kernel_shape() {
 struct FreeDeleter {
   void operator()(float* p) const { std::free(p); }
 };
-/// Floats aligned to 64 bytes (the widest vector), zeroed unless `zero` is false (buffers the
-/// caller's threads fill entirely: a serial memset of tens of MB stalls the other threads).
+/// Floats aligned to 64 bytes (the widest vector), zeroed.
 using AlignedFloats = std::unique_ptr<float[], FreeDeleter>;
-inline AlignedFloats aligned_floats(std::size_t n, bool zero = true) {
+inline AlignedFloats aligned_floats(std::size_t n) {
   void* mem = nullptr;
   const std::size_t bytes = (std::max<std::size_t>(n, 1) * sizeof(float) + 63) / 64 * 64;
   if (posix_memalign(&mem, 64, bytes) != 0) throw std::bad_alloc();
-  if (zero) std::memset(mem, 0, bytes);
+  std::memset(mem, 0, bytes);
   return AlignedFloats(static_cast<float*>(mem));
 }
 

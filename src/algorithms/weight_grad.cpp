@@ -26,7 +26,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <memory>
 #include <sstream>
 #include <type_traits>
 #include <vector>
@@ -35,6 +34,7 @@
 #include "algorithms/nn_common.h"
 #include "convkit/error.h"
 #include "kernels/dispatch.h"
+#include "util/pool.h"
 #include "util/threads.h"
 
 namespace convkit {
@@ -49,7 +49,7 @@ struct Padded {
   const T* data = nullptr;
   std::int64_t sn = 0, sc = 0, sy = 0;  // element strides of image, channel, row
   std::int64_t phase = 0;               // between phases (sh * sw of them per plane)
-  std::unique_ptr<T[]> storage;  // uninitialized: the threads write every element
+  PooledBuffer storage;  // uninitialized: the threads write every element
 };
 
 bool needs_padding(const ConvProblem& p, const ConstTensorView& src) {
@@ -103,7 +103,7 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
   }
   const std::int64_t hph = (hp + sh - 1) / sh, wph = (wp + sw - 1) / sw;
   xp.sy = wph, xp.phase = hph * wph, xp.sc = sh * sw * xp.phase, xp.sn = p.c * xp.sc;
-  xp.storage.reset(new T[std::size_t(p.n * xp.sn)]);
+  xp.storage = PooledBuffer(std::size_t(p.n * xp.sn) * sizeof(T));
   const std::vector<std::int64_t> xs = padded_columns(p);
   const int nt = threads_for(p.n * p.c * hp * wp, 1 << 15);
 #pragma omp parallel num_threads(nt)
@@ -112,7 +112,7 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
 #pragma omp for schedule(static)
     for (std::int64_t nc = 0; nc < p.n * p.c; ++nc) {
       const std::int64_t n = nc / p.c, c = nc % p.c;
-      T* out = xp.storage.get() + nc * xp.sc;
+      T* out = xp.storage.template as<T>() + nc * xp.sc;
       const T* from = in + n * src.stride(0) + c * src.stride(1);
       if (sh * sw == 1) {
         pad_plane(p, from, src.stride(2), src.stride(3), xs, out);
@@ -133,7 +133,7 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
         }
     }
   }
-  xp.data = xp.storage.get();
+  xp.data = xp.storage.template as<T>();
   return xp;
 }
 
@@ -266,8 +266,8 @@ class WeightGradImpl final : public AlgorithmImpl {
     const float* dy = static_cast<const float*>(dyv.data());
     // dyT[g][kblock][n][pixel][kb], zero lanes past Kg.
     const std::int64_t block_len = p.n * PQ * kb_;
-    nn_common::AlignedFloats dyt =
-        nn_common::aligned_floats(std::size_t(p.groups * kblocks_ * block_len), false);
+    const PooledBuffer dyt_buffer(std::size_t(p.groups * kblocks_ * block_len) * sizeof(float));
+    float* dyt = dyt_buffer.as<float>();
     {
       const std::int64_t items = p.groups * kblocks_ * p.n;
       const int nt = threads_for(items * PQ * kb_, 1 << 15);
@@ -275,7 +275,7 @@ class WeightGradImpl final : public AlgorithmImpl {
       for (std::int64_t item = 0; item < items; ++item) {
         const std::int64_t n = item % p.n, gb = item / p.n;
         const std::int64_t g = gb / kblocks_, kblock = gb % kblocks_;
-        float* out = dyt.get() + gb * block_len + n * PQ * kb_;
+        float* out = dyt + gb * block_len + n * PQ * kb_;
         const std::int64_t k0 = kblock * kb_, kn = std::min(kb_, kg_ - k0);
         if (kn < kb_)
           for (std::int64_t i = 0; i < PQ; ++i) std::fill(out + i * kb_ + kn, out + (i + 1) * kb_, 0.0f);
@@ -296,7 +296,7 @@ class WeightGradImpl final : public AlgorithmImpl {
     {
       const std::int64_t t = omp_get_thread_num(), threads = omp_get_num_threads();
       const std::int64_t a = crs_ * t / threads, b = crs_ * (t + 1) / threads;
-      if (a < b) rows_in_place(xp, dyt.get(), block_len, a, b, dwt.get());
+      if (a < b) rows_in_place(xp, dyt, block_len, a, b, dwt.get());
     }
     float* dw = static_cast<float*>(dwv.data());
     for (std::int64_t g = 0; g < p.groups; ++g)

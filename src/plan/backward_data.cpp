@@ -23,6 +23,7 @@
 #include "algorithms/border.h"
 #include "convkit/error.h"
 #include "util/convert.h"
+#include "util/pool.h"
 #include "util/threads.h"
 
 namespace convkit {
@@ -168,7 +169,7 @@ class PhasesImpl final : public AlgorithmImpl {
     // Columns of stride > 1 would send every store of the forward kernels to a scattered path
     // (20% of a DCGAN layer's time): the phases of one row phase are computed densely, then
     // interleaved together.
-    Tensor scratch;
+    PooledBuffer scratch;
     std::vector<ConstTensorView> dense;
     std::vector<TensorView> dense_out;
     for (std::size_t i = 0; i < phases_.size(); ++i) {
@@ -195,10 +196,10 @@ class PhasesImpl final : public AlgorithmImpl {
         if (p_.stride_w == 1) {
           ph.plan->execute(in, out);  // rows of unit stride: written in place
         } else {
-          if (!scratch.data()) scratch = Tensor(dx.dtype(), {dense_numel()});
+          if (!scratch.as<char>()) scratch = PooledBuffer(std::size_t(dense_numel() * es));
           std::int64_t at = 0;
           for (const ConstTensorView& v : dense) at += v.numel();
-          TensorView d(static_cast<char*>(scratch.data()) + at * es, dx.dtype(),
+          TensorView d(scratch.as<char>() + at * es, dx.dtype(),
                        std::span<const std::int64_t>(shape));
           ph.plan->execute(in, d);
           dense.push_back(d);

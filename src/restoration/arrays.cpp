@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <mutex>
 
 #include "convkit/error.h"
 #include "convkit/plan.h"
@@ -112,54 +111,6 @@ std::vector<T> load(const ConstTensorView& image) {
   std::vector<T> out(std::size_t(d[0] * d[1] * d[2]));
   load_into(image, out.data(), d[2]);
   return out;
-}
-
-namespace {
-
-// The free blocks of Scratch, largest last; at most kKeep bytes are kept.
-struct Pool {
-  static constexpr std::size_t kKeep = std::size_t(512) << 20;
-  std::mutex mutex;
-  std::vector<fft::AlignedBuffer<std::byte>> free;
-  std::size_t bytes = 0;
-};
-Pool& pool() {
-  static Pool p;
-  return p;
-}
-
-}  // namespace
-
-Scratch::Scratch(std::size_t want) {
-  Pool& p = pool();
-  {
-    std::lock_guard<std::mutex> lock(p.mutex);
-    // The smallest free block that fits (the list is short: a few per live call).
-    auto best = p.free.end();
-    for (auto it = p.free.begin(); it != p.free.end(); ++it)
-      if (it->size >= want && (best == p.free.end() || it->size < best->size)) best = it;
-    if (best != p.free.end()) {
-      p.bytes -= best->size;
-      block_ = std::move(*best);
-      p.free.erase(best);
-      return;
-    }
-  }
-  block_ = fft::AlignedBuffer<std::byte>(want);
-}
-
-Scratch::~Scratch() {
-  if (!block_.get()) return;
-  Pool& p = pool();
-  std::lock_guard<std::mutex> lock(p.mutex);
-  p.bytes += block_.size;
-  p.free.push_back(std::move(block_));
-  while (p.bytes > Pool::kKeep) {  // drop the largest first
-    auto big = std::max_element(p.free.begin(), p.free.end(),
-                                [](const auto& a, const auto& b) { return a.size < b.size; });
-    p.bytes -= big->size;
-    p.free.erase(big);
-  }
 }
 
 Dims margins(Boundary boundary, const Dims& dims, const Dims& k, bool wide) {

@@ -19,28 +19,15 @@
 #include "algorithms/fft_plans.h"
 #include "convkit/plan.h"
 #include "convkit/restoration.h"
+#include "util/pool.h"
 
 namespace convkit::restoration {
 
 using Dims = std::array<std::int64_t, 3>;
 
-/// Reusable working memory: 64-byte aligned blocks handed out per call and kept (up to 512 MiB
-/// in all) for the next one, so an iterative method on a large image does not fault in fresh
-/// pages for its buffers on every call.
-class Scratch {
- public:
-  explicit Scratch(std::size_t bytes);
-  ~Scratch();
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  template <class T>
-  T* as() const {
-    return reinterpret_cast<T*>(block_.get());
-  }
-
- private:
-  fft::AlignedBuffer<std::byte> block_;
-};
+/// Working memory kept between calls (util/pool.h): an iterative method on a large image does
+/// not fault in fresh pages for its buffers on every call.
+using Scratch = PooledBuffer;
 
 /// A rank 1..3 shape as D x H x W with leading ones.
 Dims dims3(const ConstTensorView& v);
