@@ -149,6 +149,59 @@ HWY_INLINE void StoreFirst(D d, hn::Vec<D> v, std::size_t n, float* HWY_RESTRICT
 #endif
 }
 
+// f32_gemm_tile with the epilogue fused: the accumulators go to the output rows scaled, offset
+// and bounded, without the tile's round trip through memory (a short reduction -- 64 input
+// channels -- spent a fifth of its time storing, reloading and storing again). Whole aligned
+// vectors may stream (non-temporal: no read-for-ownership of a large output); the caller fences
+// once after its calls (a fence per call stalled each short call on its streamed stores).
+template <std::size_t MR>
+HWY_NOINLINE void GemmStoreM(const float* HWY_RESTRICT a, std::size_t C,
+                             const float* HWY_RESTRICT b, std::size_t n, float scale,
+                             const float* HWY_RESTRICT offset, float lo, float hi,
+                             float* HWY_RESTRICT out, std::ptrdiff_t out_stride, bool stream) {
+  const hn::ScalableTag<float> d;
+  const std::size_t L = hn::Lanes(d), NP = kGemmNv * L;
+  using Vec = hn::Vec<decltype(d)>;
+  Vec acc[MR][kGemmNv];
+  for (std::size_t m = 0; m < MR; ++m)
+    for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::Zero(d);
+  for (std::size_t c = 0; c < C; ++c, a += MR, b += NP) {
+    Vec x[kGemmNv];
+    for (std::size_t v = 0; v < kGemmNv; ++v) x[v] = hn::Load(d, b + v * L);
+    for (std::size_t m = 0; m < MR; ++m) {
+      const Vec w = hn::Set(d, a[m]);
+      for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::MulAdd(w, x[v], acc[m][v]);
+    }
+  }
+  const Vec vs = hn::Set(d, scale), vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
+  for (std::size_t m = 0; m < MR; ++m) {
+    float* row = out + std::ptrdiff_t(m) * out_stride;
+    const Vec off = hn::Set(d, offset[m]);
+    for (std::size_t v = 0; v < kGemmNv && v * L < n; ++v) {
+      const Vec y = hn::Min(vhi, hn::Max(vlo, hn::MulAdd(acc[m][v], vs, off)));  // NaN stays
+      float* dst = row + v * L;
+      if (v * L + L > n) StoreFirst(d, y, n - v * L, dst);
+      else if (stream && reinterpret_cast<std::uintptr_t>(dst) % (L * sizeof(float)) == 0)
+        hn::Stream(y, d, dst);
+      else hn::StoreU(y, d, dst);
+    }
+  }
+}
+
+HWY_INLINE void GemmStore(const float* a, std::size_t C, std::size_t MR, const float* b,
+                          std::size_t n, float scale, const float* offset, float lo, float hi,
+                          float* out, std::ptrdiff_t out_stride, bool stream) {
+  switch (MR) {
+    case 1: return GemmStoreM<1>(a, C, b, n, scale, offset, lo, hi, out, out_stride, stream);
+    case 2: return GemmStoreM<2>(a, C, b, n, scale, offset, lo, hi, out, out_stride, stream);
+    case 3: return GemmStoreM<3>(a, C, b, n, scale, offset, lo, hi, out, out_stride, stream);
+    case 4: return GemmStoreM<4>(a, C, b, n, scale, offset, lo, hi, out, out_stride, stream);
+    case 5: return GemmStoreM<5>(a, C, b, n, scale, offset, lo, hi, out, out_stride, stream);
+    case 6: return GemmStoreM<6>(a, C, b, n, scale, offset, lo, hi, out, out_stride, stream);
+    default: HWY_ABORT("gemm store: MR=%zu outside 1..6", MR);
+  }
+}
+
 // The epilogue every depthwise output gets in registers: min(max(v * scale + offset, lo), hi).
 // The bound is the first operand: x86 min/max return the second operand when one is NaN, so a
 // NaN result stays NaN as in the reference.

@@ -50,6 +50,12 @@ namespace convkit::kernels::HWY_NAMESPACE {
     TileStore(tile, kb, kn, n, scale, offset, lo, hi, out, out_stride, res, res_stride,      \
               stream);                                                                       \
   }
+#define CONVKIT_NN_GEMM_STORE(name)                                                          \
+  void name(const float* a, size_t C, size_t MR, const float* b, size_t n, float scale,       \
+            const float* offset, float lo, float hi, float* out, std::ptrdiff_t out_stride,   \
+            bool stream) {                                                                   \
+    GemmStore(a, C, MR, b, n, scale, offset, lo, hi, out, out_stride, stream);               \
+  }
 #define CONVKIT_NN_DEPTHWISE(name)                                                               \
   void name(const float* in, size_t in_stride, size_t sh, const float* w, size_t R, size_t S,    \
             size_t dh, size_t dw, size_t rows, size_t n, float* out, size_t out_stride,          \
@@ -72,6 +78,7 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
+#undef CONVKIT_NN_GEMM_STORE
 #undef CONVKIT_NN_DEPTHWISE
 #undef CONVKIT_NN_WGRAD
 }  // namespace convkit::kernels::HWY_NAMESPACE
@@ -146,6 +153,14 @@ namespace convkit::kernels {
     select_isa();                                                                            \
     HWY_DYNAMIC_DISPATCH(name)(a, C, MR, b, out);                                            \
   }
+#define CONVKIT_NN_GEMM_STORE(name)                                                          \
+  HWY_EXPORT(name);                                                                          \
+  void name(const float* a, std::size_t C, std::size_t MR, const float* b, std::size_t n,    \
+            float scale, const float* offset, float lo, float hi, float* out,                \
+            std::ptrdiff_t out_stride, bool stream) {                                        \
+    select_isa();                                                                            \
+    HWY_DYNAMIC_DISPATCH(name)(a, C, MR, b, n, scale, offset, lo, hi, out, out_stride, stream); \
+  }
 #define CONVKIT_NN_DEPTHWISE(name)                                                             \
   HWY_EXPORT(name);                                                                            \
   void name(const float* in, std::size_t in_stride, std::size_t sh, const float* w,            \
@@ -174,6 +189,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
+#undef CONVKIT_NN_GEMM_STORE
 #undef CONVKIT_NN_DEPTHWISE
 #undef CONVKIT_NN_WGRAD
 }  // namespace convkit::kernels

@@ -16,6 +16,10 @@
 //   out[m * NP + j] = sum_{c < C} a[c * MR + m] * b[c * NP + j]   for m < MR, j < NP
 //   - NP = gemm_nv * lanes pixels (f32_conv_shape); MR is 1..kGemmMr (6); a, b, out aligned.
 //   - f32 accumulation in c order.
+// Contract of f32_gemm_store(a, C, MR, b, n, scale, offset, lo, hi, out, out_stride, stream):
+//   out[m * out_stride + j] = min(max(tile[m][j] * scale + offset[m], lo), hi)  for j < n <= NP,
+//   tile as f32_gemm_tile's; writes nothing else. stream: whole aligned vectors may go out
+//   non-temporally; the caller fences (hwy::FlushStream) before other threads read them.
 // Contract of f32_depthwise_plane(in, in_stride, sh, w, R, S, dh, dw, rows, n, out, out_stride,
 //                                 scale, offset, lo, hi):
 //   out[p * out_stride + x] = min(max(v * scale + offset, lo), hi),
@@ -80,6 +84,10 @@ namespace convkit::kernels {
             std::size_t ys, std::size_t T);
 #define CONVKIT_NN_GEMM(name)                                                                \
   void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out);
+#define CONVKIT_NN_GEMM_STORE(name)                                                          \
+  void name(const float* a, std::size_t C, std::size_t MR, const float* b, std::size_t n,      \
+            float scale, const float* offset, float lo, float hi, float* out,                  \
+            std::ptrdiff_t out_stride, bool stream);
 #define CONVKIT_NN_DEPTHWISE(name)                                                            \
   void name(const float* in, std::size_t in_stride, std::size_t sh, const float* w,            \
             std::size_t R, std::size_t S, std::size_t dh, std::size_t dw, std::size_t rows,    \
@@ -100,6 +108,7 @@ namespace convkit::kernels {
 #undef CONVKIT_NN_WINOGRAD_GATHER
 #undef CONVKIT_NN_WINOGRAD_SCATTER
 #undef CONVKIT_NN_GEMM
+#undef CONVKIT_NN_GEMM_STORE
 #undef CONVKIT_NN_DEPTHWISE
 
 /// Output channels per f32_gemm_tile call.
