@@ -91,6 +91,28 @@ void pad_plane(const ConvProblem& p, const T* plane, std::int64_t s2, std::int64
   }
 }
 
+// The input rows of one plane dealt to the stride phases of its zero-padded form (`out` zeroed
+// first): padded row yp = y + pad_top goes to phase row yp / sh of phases (yp % sh, *), its
+// column xp = x + pad_left to column xp / sw of phase (*, xp % sw). Pads may be negative.
+template <class T>
+void split_rows(const ConvProblem& p, const T* plane, std::int64_t s2, std::int64_t s3,
+                const Padded<T>& xp, T* out) {
+  const std::int64_t sh = p.stride_h, sw = p.stride_w;
+  const std::int64_t hp = p.h + p.pad_top + p.pad_bottom, wp = p.w + p.pad_left + p.pad_right;
+  for (std::int64_t y = std::max<std::int64_t>(0, -p.pad_top); y < p.h; ++y) {
+    const std::int64_t yp = y + p.pad_top;
+    if (yp >= hp) break;
+    const T* row = plane + y * s2;
+    for (std::int64_t b = 0; b < sw; ++b) {
+      // The first x >= 0 with xp >= 0 and xp % sw == b.
+      std::int64_t x = std::max<std::int64_t>(0, -p.pad_left);
+      x += ((b - (x + p.pad_left)) % sw + sw) % sw;
+      T* o = out + ((yp % sh) * sw + b) * xp.phase + (yp / sh) * xp.sy + (x + p.pad_left) / sw;
+      for (; x < p.w && x + p.pad_left < wp; x += sw) *o++ = row[x * s3];
+    }
+  }
+}
+
 template <class T>
 Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
   Padded<T> xp;
@@ -119,6 +141,10 @@ Padded<T> pad_input(const ConvProblem& p, ConstTensorView src) {
         continue;
       }
       std::fill(out, out + xp.sc, T(0));
+      if (p.border == Border::constant) {  // zeros: each input row dealt straight to its phases
+        split_rows(p, from, src.stride(2), src.stride(3), xp, out);
+        continue;
+      }
       pad_plane(p, from, src.stride(2), src.stride(3), xs, plane.data());
       // Phase (a, b) row i is padded row i*sh + a at columns b, b + sw, ... (rows and columns
       // past the padded plane stay zero).
@@ -279,12 +305,15 @@ class WeightGradImpl final : public AlgorithmImpl {
         const std::int64_t k0 = kblock * kb_, kn = std::min(kb_, kg_ - k0);
         if (kn < kb_)
           for (std::int64_t i = 0; i < PQ; ++i) std::fill(out + i * kb_ + kn, out + (i + 1) * kb_, 0.0f);
-        // Sixteen channels at a time over the rows: each channel plane read in one run.
+        // Sixteen channels at a time over the rows: each channel plane read in one run (one
+        // call for the whole plane when its rows are contiguous).
         const float* base = dy + n * dyv.stride(0) + (g * kg_ + k0) * dyv.stride(1);
+        const bool flat = dyv.stride(3) == 1 && dyv.stride(2) == Q;
+        const std::int64_t rows = flat ? 1 : P, cols = flat ? PQ : Q;
         for (std::int64_t j0 = 0; j0 < kn; j0 += 16)
-          for (std::int64_t y = 0; y < P; ++y)
+          for (std::int64_t y = 0; y < rows; ++y)
             kernels::f32_channels_last(base + j0 * dyv.stride(1) + y * dyv.stride(2),
-                                       dyv.stride(1), dyv.stride(3), std::size_t(Q),
+                                       dyv.stride(1), dyv.stride(3), std::size_t(cols),
                                        std::size_t(std::min<std::int64_t>(16, kn - j0)),
                                        out + y * Q * kb_ + j0, std::size_t(kb_));
       }
