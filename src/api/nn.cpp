@@ -51,13 +51,24 @@ std::pair<std::int64_t, std::int64_t> same_pads(std::int64_t in, std::int64_t st
   return {total / 2, total - total / 2};
 }
 
+// The options conv2d and conv_transpose2d share.
+void check_common(Size2 stride, Size2 dilation, std::int64_t groups, Layout layout,
+                  Activation activation, double alpha, double beta) {
+  if (stride.h < 1 || stride.w < 1)
+    detail::fail("stride", "must be >= 1, got (", stride.h, ", ", stride.w, ")");
+  if (dilation.h < 1 || dilation.w < 1)
+    detail::fail("dilation", "must be >= 1, got (", dilation.h, ", ", dilation.w, ")");
+  if (groups < 1) detail::fail("groups", "must be >= 1, got ", groups);
+  if (static_cast<int>(layout) > 1) detail::fail("layout", "invalid value ", static_cast<int>(layout));
+  if (static_cast<int>(activation) > static_cast<int>(Activation::silu))
+    detail::fail("activation", "invalid value ", static_cast<int>(activation));
+  if (activation == Activation::clamp && !(alpha <= beta))
+    detail::fail("beta", "clamp needs lo (alpha) <= hi (beta), got alpha=", alpha, " beta=", beta);
+}
+
 // Parameters that do not depend on the input's spatial size.
 void check_options(const Conv2dOptions& o) {
-  if (o.stride.h < 1 || o.stride.w < 1)
-    detail::fail("stride", "must be >= 1, got (", o.stride.h, ", ", o.stride.w, ")");
-  if (o.dilation.h < 1 || o.dilation.w < 1)
-    detail::fail("dilation", "must be >= 1, got (", o.dilation.h, ", ", o.dilation.w, ")");
-  if (o.groups < 1) detail::fail("groups", "must be >= 1, got ", o.groups);
+  check_common(o.stride, o.dilation, o.groups, o.layout, o.activation, o.alpha, o.beta);
   if (o.padding.kind == Padding::Kind::explicit_pads) {
     const Padding& p = o.padding;
     if (p.top < 0 || p.bottom < 0 || p.left < 0 || p.right < 0)
@@ -66,13 +77,6 @@ void check_options(const Conv2dOptions& o) {
   }
   if (static_cast<int>(o.padding_mode) > 3)
     detail::fail("padding_mode", "invalid value ", static_cast<int>(o.padding_mode));
-  if (static_cast<int>(o.layout) > 1)
-    detail::fail("layout", "invalid value ", static_cast<int>(o.layout));
-  if (static_cast<int>(o.activation) > static_cast<int>(Activation::silu))
-    detail::fail("activation", "invalid value ", static_cast<int>(o.activation));
-  if (o.activation == Activation::clamp && !(o.alpha <= o.beta))
-    detail::fail("beta", "clamp needs lo (alpha) <= hi (beta), got alpha=", o.alpha,
-                 " beta=", o.beta);
 }
 
 void check_channels(std::int64_t c, std::int64_t k, std::int64_t groups) {

@@ -11,6 +11,9 @@
 namespace convkit::nn::internal {
 
 Border to_border(PaddingMode m);
+/// stride, dilation, groups >= 1; a known layout and activation; clamp's alpha <= beta.
+void check_common(Size2 stride, Size2 dilation, std::int64_t groups, Layout layout,
+                  Activation activation, double alpha, double beta);
 void check_options(const Conv2dOptions& o);
 void check_channels(std::int64_t c, std::int64_t k, std::int64_t groups);
 void check_dtype(const char* name, DType t);

@@ -22,18 +22,7 @@ using namespace internal;
 namespace {
 
 void check_transpose_options(const ConvTranspose2dOptions& o) {
-  if (o.stride.h < 1 || o.stride.w < 1)
-    detail::fail("stride", "must be >= 1, got (", o.stride.h, ", ", o.stride.w, ")");
-  if (o.dilation.h < 1 || o.dilation.w < 1)
-    detail::fail("dilation", "must be >= 1, got (", o.dilation.h, ", ", o.dilation.w, ")");
-  if (o.groups < 1) detail::fail("groups", "must be >= 1, got ", o.groups);
-  if (static_cast<int>(o.layout) > 1)
-    detail::fail("layout", "invalid value ", static_cast<int>(o.layout));
-  if (static_cast<int>(o.activation) > static_cast<int>(Activation::silu))
-    detail::fail("activation", "invalid value ", static_cast<int>(o.activation));
-  if (o.activation == Activation::clamp && !(o.alpha <= o.beta))
-    detail::fail("beta", "clamp needs lo (alpha) <= hi (beta), got alpha=", o.alpha,
-                 " beta=", o.beta);
+  check_common(o.stride, o.dilation, o.groups, o.layout, o.activation, o.alpha, o.beta);
 }
 
 // F: the conv2d problem whose backward-data is the transposed convolution of an input of
