@@ -102,13 +102,11 @@ HWY_INLINE void ConvShape(std::size_t* lanes, std::size_t* max_v, std::size_t* g
 
 // MR output channels x kGemmNv vectors of pixels in registers; per input channel: kGemmNv
 // pixel loads, MR weight broadcasts, MR * kGemmNv FMAs.
-template <std::size_t MR>
-HWY_NOINLINE void GemmTileM(const float* HWY_RESTRICT a, std::size_t C,
-                            const float* HWY_RESTRICT b, float* HWY_RESTRICT out) {
-  const hn::ScalableTag<float> d;
+template <std::size_t MR, class D>
+HWY_INLINE void GemmAccumulate(D d, const float* HWY_RESTRICT a, std::size_t C,
+                               const float* HWY_RESTRICT b, hn::Vec<D> (&acc)[MR][kGemmNv]) {
   const std::size_t L = hn::Lanes(d), NP = kGemmNv * L;
-  using Vec = hn::Vec<decltype(d)>;
-  Vec acc[MR][kGemmNv];
+  using Vec = hn::Vec<D>;
   for (std::size_t m = 0; m < MR; ++m)
     for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::Zero(d);
   for (std::size_t c = 0; c < C; ++c, a += MR, b += NP) {
@@ -119,6 +117,15 @@ HWY_NOINLINE void GemmTileM(const float* HWY_RESTRICT a, std::size_t C,
       for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::MulAdd(w, x[v], acc[m][v]);
     }
   }
+}
+
+template <std::size_t MR>
+HWY_NOINLINE void GemmTileM(const float* HWY_RESTRICT a, std::size_t C,
+                            const float* HWY_RESTRICT b, float* HWY_RESTRICT out) {
+  const hn::ScalableTag<float> d;
+  const std::size_t L = hn::Lanes(d), NP = kGemmNv * L;
+  hn::Vec<decltype(d)> acc[MR][kGemmNv];
+  GemmAccumulate<MR>(d, a, C, b, acc);
   for (std::size_t m = 0; m < MR; ++m)
     for (std::size_t v = 0; v < kGemmNv; ++v) hn::Store(acc[m][v], d, out + m * NP + v * L);
 }
@@ -160,19 +167,10 @@ HWY_NOINLINE void GemmStoreM(const float* HWY_RESTRICT a, std::size_t C,
                              const float* HWY_RESTRICT offset, float lo, float hi,
                              float* HWY_RESTRICT out, std::ptrdiff_t out_stride, bool stream) {
   const hn::ScalableTag<float> d;
-  const std::size_t L = hn::Lanes(d), NP = kGemmNv * L;
+  const std::size_t L = hn::Lanes(d);
   using Vec = hn::Vec<decltype(d)>;
   Vec acc[MR][kGemmNv];
-  for (std::size_t m = 0; m < MR; ++m)
-    for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::Zero(d);
-  for (std::size_t c = 0; c < C; ++c, a += MR, b += NP) {
-    Vec x[kGemmNv];
-    for (std::size_t v = 0; v < kGemmNv; ++v) x[v] = hn::Load(d, b + v * L);
-    for (std::size_t m = 0; m < MR; ++m) {
-      const Vec w = hn::Set(d, a[m]);
-      for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::MulAdd(w, x[v], acc[m][v]);
-    }
-  }
+  GemmAccumulate<MR>(d, a, C, b, acc);
   const Vec vs = hn::Set(d, scale), vlo = hn::Set(d, lo), vhi = hn::Set(d, hi);
   for (std::size_t m = 0; m < MR; ++m) {
     float* row = out + std::ptrdiff_t(m) * out_stride;
