@@ -353,45 +353,6 @@ HWY_INLINE void CopyBlock(const float* HWY_RESTRICT src, std::ptrdiff_t src_stri
   }
 }
 
-// out[x * os + c] = in[c * cs + x * xs]: channel rows to channels-last pixels, in blocks of
-// lanes x lanes. Sample by sample, the stores hop one staged pixel (C floats) each, and with
-// planes a power of two apart (32 x 32, 64 x 64) the channel rows share one L1 set: every line
-// was fetched again per sample (19-30% of a stride-2 ResNet or DCGAN layer). Here each channel
-// row is read a vector at a time into a small buffer, and a gather from the buffer (in L1, no
-// set conflicts) makes each output vector. Lanes past C gather channel 0 again, not stored.
-HWY_INLINE void ChannelsLast(const float* HWY_RESTRICT in, std::ptrdiff_t cs, std::ptrdiff_t xs,
-                             std::size_t nx, std::size_t C, float* HWY_RESTRICT out,
-                             std::size_t os) {
-  const hn::ScalableTag<float> d;
-  const hn::RebindToSigned<decltype(d)> di;
-  constexpr std::size_t kMax = hn::MaxLanes(d);
-  const std::size_t L = hn::Lanes(d);
-  HWY_ALIGN float buf[kMax * kMax];  // buf[c * L + x]
-  const auto lane = hn::Iota(di, 0);
-  for (std::size_t c0 = 0; c0 < C; c0 += L) {
-    const std::size_t cn = C - c0 < L ? C - c0 : L;
-    const auto idx = hn::IfThenElseZero(hn::Lt(lane, hn::Set(di, std::int32_t(cn))),
-                                        hn::Mul(lane, hn::Set(di, std::int32_t(L))));
-    for (std::size_t x0 = 0; x0 < nx; x0 += L) {
-      const std::size_t xn = nx - x0 < L ? nx - x0 : L;
-      for (std::size_t c = 0; c < cn; ++c) {
-        const float* src = in + std::ptrdiff_t(c0 + c) * cs + std::ptrdiff_t(x0) * xs;
-        if (xs == 1 && xn == L) {
-          hn::Store(hn::LoadU(d, src), d, buf + c * L);
-        } else {
-          for (std::size_t x = 0; x < xn; ++x) buf[c * L + x] = src[std::ptrdiff_t(x) * xs];
-        }
-      }
-      float* o = out + x0 * os + c0;
-      for (std::size_t x = 0; x < xn; ++x, o += os) {
-        const auto v = hn::GatherIndex(d, buf + x, idx);
-        if (cn == L) hn::StoreU(v, d, o);
-        else StoreFirst(d, v, cn, o);
-      }
-    }
-  }
-}
-
 // The Winograd matrices written out (B^T for the input, A^T for the output of F(2x2) and
 // F(4x4)): adds and a few small multiples instead of a dense (m+2) x (m+2) product.
 template <class V>
@@ -552,6 +513,56 @@ HWY_INLINE void Transpose16(__m512* r) {
   }
 }
 #endif
+
+// out[x * os + c] = in[c * cs + x * xs]: channel rows to channels-last pixels, in blocks of
+// lanes x lanes. Sample by sample, the stores hop one staged pixel (C floats) each, and with
+// planes a power of two apart (32 x 32, 64 x 64) the channel rows share one L1 set: every line
+// was fetched again per sample (19-30% of a stride-2 ResNet or DCGAN layer). Here each channel
+// row is read a vector at a time: whole 16 x 16 blocks are transposed in registers (AVX-512),
+// the others go through a small buffer and a gather from it (in L1, no set conflicts). Lanes
+// past C gather channel 0 again and are not stored.
+HWY_INLINE void ChannelsLast(const float* HWY_RESTRICT in, std::ptrdiff_t cs, std::ptrdiff_t xs,
+                             std::size_t nx, std::size_t C, float* HWY_RESTRICT out,
+                             std::size_t os) {
+  const hn::ScalableTag<float> d;
+  const hn::RebindToSigned<decltype(d)> di;
+  constexpr std::size_t kMax = hn::MaxLanes(d);
+  const std::size_t L = hn::Lanes(d);
+  HWY_ALIGN float buf[kMax * kMax];  // buf[c * L + x]
+  const auto lane = hn::Iota(di, 0);
+  for (std::size_t c0 = 0; c0 < C; c0 += L) {
+    const std::size_t cn = C - c0 < L ? C - c0 : L;
+    const auto idx = hn::IfThenElseZero(hn::Lt(lane, hn::Set(di, std::int32_t(cn))),
+                                        hn::Mul(lane, hn::Set(di, std::int32_t(L))));
+    for (std::size_t x0 = 0; x0 < nx; x0 += L) {
+      const std::size_t xn = nx - x0 < L ? nx - x0 : L;
+#if HWY_TARGET <= HWY_AVX3
+      if (L == 16 && cn == 16 && xn == 16 && xs == 1) {
+        __m512 r[16];
+        for (std::size_t c = 0; c < 16; ++c)
+          r[c] = _mm512_loadu_ps(in + std::ptrdiff_t(c0 + c) * cs + std::ptrdiff_t(x0));
+        Transpose16(r);
+        for (std::size_t x = 0; x < 16; ++x) _mm512_storeu_ps(out + (x0 + x) * os + c0, r[x]);
+        continue;
+      }
+#endif
+      for (std::size_t c = 0; c < cn; ++c) {
+        const float* src = in + std::ptrdiff_t(c0 + c) * cs + std::ptrdiff_t(x0) * xs;
+        if (xs == 1 && xn == L) {
+          hn::Store(hn::LoadU(d, src), d, buf + c * L);
+        } else {
+          for (std::size_t x = 0; x < xn; ++x) buf[c * L + x] = src[std::ptrdiff_t(x) * xs];
+        }
+      }
+      float* o = out + x0 * os + c0;
+      for (std::size_t x = 0; x < xn; ++x, o += os) {
+        const auto v = hn::GatherIndex(d, buf + x, idx);
+        if (cn == L) hn::StoreU(v, d, o);
+        else StoreFirst(d, v, cn, o);
+      }
+    }
+  }
+}
 
 // A [pixel][kb] tile to channel rows: 16x16 blocks transposed in registers on AVX-512 (one
 // shuffle network per 256 outputs instead of 256 scalar loads and stores), scalar elsewhere.
