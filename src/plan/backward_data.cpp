@@ -119,6 +119,17 @@ class PhasesImpl final : public AlgorithmImpl {
       : p_(p), filter_(std::move(f)) {
     const std::int64_t P = p.out_h(), Q = p.out_w();
     const std::int64_t cg = p.c / p.groups, kg = p.k / p.groups;
+    // Images per chunk: the phases run chunk by chunk, so that a chunk of diff_dst, which every
+    // phase stages again, is read from L2 after the first phase instead of from memory (the
+    // largest divisor of N whose diff_dst fits kChunkBytes; one image if none does). One
+    // phase (stride 1) reads it once: the whole batch.
+    const double image_bytes = double(p.k * P * Q) * double(dtype_size(p.src_dtype));
+    const bool one_phase = p.stride_h * p.stride_w == 1;
+    for (std::int64_t nb = p.n; nb >= 1; --nb)
+      if (p.n % nb == 0 && (nb == 1 || one_phase || double(nb) * image_bytes <= kChunkBytes)) {
+        nb_ = nb;
+        break;
+      }
     Tensor bias;
     if (!filter_->bias.empty()) {
       bias = Tensor(p.src_dtype, {p.c});
@@ -135,7 +146,7 @@ class PhasesImpl final : public AlgorithmImpl {
         if (ph.y.count == 0 || ph.x.count == 0) continue;  // no diff_src rows in this phase
         if (ph.y.live() && ph.x.live()) {
           ConvProblem sp;
-          sp.n = p.n, sp.c = p.k, sp.h = ph.y.rows, sp.w = ph.x.rows;
+          sp.n = nb_, sp.c = p.k, sp.h = ph.y.rows, sp.w = ph.x.rows;
           sp.k = p.c, sp.r = ph.y.taps, sp.s = ph.x.taps, sp.groups = p.groups;
           sp.src_dtype = sp.filter_dtype = sp.dst_dtype = p.src_dtype;
           sp.dilation_h = ph.y.dilation, sp.dilation_w = ph.x.dilation;
@@ -165,6 +176,48 @@ class PhasesImpl final : public AlgorithmImpl {
   }
 
   void run(ConstTensorView dy, TensorView dx) const override {
+    for (std::int64_t n0 = 0; n0 < p_.n; n0 += nb_) run_chunk(batch(dy, n0), batch(dx, n0));
+  }
+
+  std::string describe() const override {
+    std::ostringstream os;
+    os << "stride phases: " << phases_.size() << " forward convolution(s) over diff_dst";
+    if (nb_ < p_.n) os << ", " << nb_ << " image(s) at a time";
+    for (const Phase& ph : phases_) {
+      os << "\n    rows " << ph.y.first << "+" << p_.stride_h << "i, cols " << ph.x.first << "+"
+         << p_.stride_w << "j: ";
+      if (!ph.plan) {
+        os << "no taps (epilogue of 0)";
+        continue;
+      }
+      os << ph.plan->problem().to_string() << " -> " << algorithm_name(ph.plan->algorithm());
+    }
+    return os.str();
+  }
+
+ private:
+  static constexpr double kChunkBytes = 384 << 10;
+
+  // Images [n0, n0 + nb_) of a batch.
+  ConstTensorView batch(const ConstTensorView& v, std::int64_t n0) const {
+    const auto [shape, strides] = chunk_geometry(v);
+    return ConstTensorView(static_cast<const char*>(v.data()) + chunk_offset(v, n0), v.dtype(),
+                           std::span<const std::int64_t>(shape), std::span<const std::int64_t>(strides));
+  }
+  TensorView batch(const TensorView& v, std::int64_t n0) const {
+    const auto [shape, strides] = chunk_geometry(v);
+    return TensorView(static_cast<char*>(v.data()) + chunk_offset(v, n0), v.dtype(),
+                      std::span<const std::int64_t>(shape), std::span<const std::int64_t>(strides));
+  }
+  std::pair<std::array<std::int64_t, 4>, std::array<std::int64_t, 4>> chunk_geometry(
+      const ConstTensorView& v) const {
+    return {{nb_, v.dim(1), v.dim(2), v.dim(3)}, {v.stride(0), v.stride(1), v.stride(2), v.stride(3)}};
+  }
+  static std::int64_t chunk_offset(const ConstTensorView& v, std::int64_t n0) {
+    return n0 * v.stride(0) * std::int64_t(dtype_size(v.dtype()));
+  }
+
+  void run_chunk(ConstTensorView dy, TensorView dx) const {
     const auto es = std::int64_t(dtype_size(dx.dtype()));
     // Columns of stride > 1 would send every store of the forward kernels to a scattered path
     // (20% of a DCGAN layer's time): the phases of one row phase are computed densely, then
@@ -215,28 +268,12 @@ class PhasesImpl final : public AlgorithmImpl {
     }
   }
 
-  std::string describe() const override {
-    std::ostringstream os;
-    os << "stride phases: " << phases_.size() << " forward convolution(s) over diff_dst";
-    for (const Phase& ph : phases_) {
-      os << "\n    rows " << ph.y.first << "+" << p_.stride_h << "i, cols " << ph.x.first << "+"
-         << p_.stride_w << "j: ";
-      if (!ph.plan) {
-        os << "no taps (epilogue of 0)";
-        continue;
-      }
-      os << ph.plan->problem().to_string() << " -> " << algorithm_name(ph.plan->algorithm());
-    }
-    return os.str();
-  }
-
- private:
   // Elements of the dense results of the largest row phase (its planned column phases).
   std::int64_t dense_numel() const {
     std::int64_t most = 0, row = 0;
     for (std::size_t i = 0; i < phases_.size(); ++i) {
       const Phase& ph = phases_[i];
-      if (ph.plan) row += p_.n * p_.c * ph.y.count * ph.x.count;
+      if (ph.plan) row += nb_ * p_.c * ph.y.count * ph.x.count;
       if (i + 1 == phases_.size() || phases_[i + 1].y.first != ph.y.first) most = std::max(most, row), row = 0;
     }
     return most;
@@ -245,6 +282,7 @@ class PhasesImpl final : public AlgorithmImpl {
   ConvProblem p_;
   std::shared_ptr<const PreparedFilter> filter_;
   std::vector<Phase> phases_;
+  std::int64_t nb_ = 1;  // images per chunk
 };
 
 // Other borders: the gradient of the padded input, folded back.

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -27,6 +28,7 @@ constexpr std::size_t kGemmNv = 2;  // 6 x 2 accumulators
 constexpr std::size_t NnTileQ(std::size_t v) { return v >= 2 ? 6 : 8; }
 #endif
 
+constexpr std::size_t kPrefetchC = 8;
 // Q output pixels x V vectors of output channels held in registers for the whole reduction;
 // per input channel: V weight loads, Q broadcasts, Q * V FMAs.
 template <std::size_t V, std::size_t Q>
@@ -46,6 +48,7 @@ HWY_NOINLINE void ConvTileQ(const float* const* px, const std::ptrdiff_t* in_off
     for (std::size_t q = 0; q < Q; ++q) b[q] = px[q] + in_off[i];
     for (std::size_t c = 0; c < C; ++c, wp += V * L) {
       Vec w[V];
+      for (std::size_t v = 0; v < V; ++v) hwy::Prefetch(wp + (kPrefetchC * V + v) * L);
       for (std::size_t v = 0; v < V; ++v) w[v] = hn::Load(d, wp + v * L);
       for (std::size_t q = 0; q < Q; ++q) {
         const Vec x = hn::Set(d, b[q][c]);
@@ -111,6 +114,7 @@ HWY_INLINE void GemmAccumulate(D d, const float* HWY_RESTRICT a, std::size_t C,
     for (std::size_t v = 0; v < kGemmNv; ++v) acc[m][v] = hn::Zero(d);
   for (std::size_t c = 0; c < C; ++c, a += MR, b += NP) {
     Vec x[kGemmNv];
+    for (std::size_t v = 0; v < kGemmNv; ++v) hwy::Prefetch(b + kPrefetchC * NP + v * L);
     for (std::size_t v = 0; v < kGemmNv; ++v) x[v] = hn::Load(d, b + v * L);
     for (std::size_t m = 0; m < MR; ++m) {
       const Vec w = hn::Set(d, a[m]);
