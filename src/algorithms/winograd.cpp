@@ -15,7 +15,6 @@
 #include "algorithms/winograd.h"
 
 #include <algorithm>
-#include <cmath>
 #include <sstream>
 
 #include "algorithms/nn_common.h"
@@ -53,13 +52,14 @@ class WinogradImpl final : public AlgorithmImpl {
     cg_ = p.c / p.groups, kg_ = p.k / p.groups;
     P_ = p.out_h(), Q_ = p.out_w();
     th_ = (P_ + m - 1) / m, tw_ = (Q_ + m - 1) / m;
-    // Tiles go to the lanes in groups of `lanes` consecutive tiles of one tile row (a tile row
-    // padded to whole groups), so gathers and scatters are deinterleaving vector loads/stores.
+    // The image's tiles go to the lanes in raster order, np_ per panel: a run of consecutive
+    // tiles of one tile row (at most `lanes`) is gathered and scattered with deinterleaving
+    // vector loads and stores. (Padding each tile row to whole lane groups left 9 of 16 lanes
+    // idle on a 14 x 14 output, and Winograd lost to direct convolution there.)
     lanes_ = std::int64_t(s.lanes);
-    gpr_ = (tw_ + lanes_ - 1) / lanes_;
-    gpp_ = np_ / lanes_;
-    panels_ = (th_ * gpr_ + gpp_ - 1) / gpp_;
-    ext_ = gpr_ * lanes_ * m + mat_.alpha + 8;
+    panels_ = (th_ * tw_ + np_ - 1) / np_;
+    ps_ = np_ + lanes_;  // patch row stride: a run's full-vector stores may spill `lanes` past
+    ext_ = (tw_ + lanes_) * m + mat_.alpha + 8;
     mblocks_ = (kg_ + kMr - 1) / kMr;
     kpad_ = mblocks_ * kMr;
     transform_filter();
@@ -75,7 +75,8 @@ class WinogradImpl final : public AlgorithmImpl {
     std::ostringstream os;
     os << "winograd F(" << mat_.m << "x" << mat_.m << ", 3x3): f32, " << mat_.alpha * mat_.alpha
        << " GEMMs of " << kMr << " channels x " << np_ << " tiles (" << kernels::isa_name()
-       << "), " << panels_ << " tile panel(s) per image, up to " << threads_ << " threads";
+       << "), " << panels_ << " tile panel(s) per image (" << th_ * tw_ << " tiles), up to "
+       << threads_ << " threads";
     return os.str();
   }
 
@@ -116,38 +117,51 @@ class WinogradImpl final : public AlgorithmImpl {
     return packed_.get() + ((g * mat_.alpha * mat_.alpha + xi) * kpad_ + mb * kMr) * cg_;
   }
 
+  // The runs of a panel: consecutive tiles of one tile row, at most `lanes` each.
+  struct Run {
+    std::int64_t lane, ty, tx, count;
+  };
+  std::vector<Run> runs(std::int64_t t0, std::int64_t nt) const {
+    std::vector<Run> out;
+    for (std::int64_t t = t0; t < t0 + nt;) {
+      const std::int64_t ty = t / tw_, tx = t % tw_;
+      const std::int64_t count = std::min({tw_ - tx, t0 + nt - t, lanes_});
+      out.push_back({t - t0, ty, tx, count});
+      t += count;
+    }
+    return out;
+  }
+
   void run_panel(ConstTensorView src, TensorView dst, std::int64_t item) const {
     const ConvProblem& p = p_;
     const std::int64_t m = mat_.m, a = mat_.alpha, a2 = a * a;
     const std::int64_t panel = item % panels_, ng = item / panels_;
     const std::int64_t g = ng % p.groups, n = ng / p.groups;
-    const std::int64_t g0 = panel * gpp_, ngroups = std::min(gpp_, th_ * gpr_ - g0);
-    const std::int64_t ty0 = g0 / gpr_, ty1 = (g0 + ngroups - 1) / gpr_;  // tile rows
+    const std::int64_t t0 = panel * np_, nt = std::min(np_, th_ * tw_ - t0);
+    const std::vector<Run> rs = runs(t0, nt);
+    const std::int64_t ty0 = rs.front().ty, ty1 = rs.back().ty;  // tile rows
     const std::int64_t y_lo = ty0 * m - p.pad_top, rows = (ty1 - ty0) * m + a;
 
     rows::Scratch& scratch = rows::Scratch::for_band();
     float* stage = scratch.take<float>(std::size_t(rows * ext_));
-    float* patch = scratch.take<float>(std::size_t(a2 * np_));       // D for one channel
+    float* patch = scratch.take<float>(std::size_t(a2 * ps_));       // D for one channel
     float* v = scratch.take<float>(std::size_t(a2 * cg_ * np_));     // V[xi][c][t]
     float* mm = scratch.take<float>(std::size_t(a2 * kpad_ * np_));  // M[xi][k][t]
-    float* y = scratch.take<float>(std::size_t(m * m * np_));        // Y for one channel
-    // Lanes of groups past the panel's last stay zero (finite, and never stored).
-    if (ngroups < gpp_)
-      for (std::int64_t e = 0; e < a2; ++e)
-        std::fill(patch + e * np_ + ngroups * lanes_, patch + (e + 1) * np_, 0.0f);
-
+    float* y = scratch.take<float>(std::size_t(m * m * np_ + lanes_));  // Y for one channel
     const float* in = static_cast<const float*>(src.data()) + n * src.stride(0) +
                       g * cg_ * src.stride(1);
     for (std::int64_t c = 0; c < cg_; ++c) {
       nn_common::pad_rows(in + c * src.stride(1), src.stride(2), src.stride(3), p, y_lo, rows,
                           -p.pad_left, ext_, stage, ext_);
-      for (std::int64_t gl = 0; gl < ngroups; ++gl) {
-        const std::int64_t gi = g0 + gl, ty = gi / gpr_, tx0 = (gi % gpr_) * lanes_;
-        kernels::f32_winograd_gather(stage + (ty - ty0) * m * ext_ + tx0 * m, std::size_t(ext_),
-                                     std::size_t(m), std::size_t(a), patch + gl * lanes_,
-                                     std::size_t(np_));
-      }
-      kernels::f32_winograd_fixed(true, std::size_t(m), patch, std::size_t(np_), v + c * np_,
+      // In lane order: a run's stores past its last tile land in lanes the next run (or the
+      // zeroing below) rewrites, or in the row's spare lanes.
+      for (const Run& r : rs)
+        kernels::f32_winograd_gather(stage + (r.ty - ty0) * m * ext_ + r.tx * m, std::size_t(ext_),
+                                     std::size_t(m), std::size_t(a), patch + r.lane,
+                                     std::size_t(ps_));
+      if (nt < np_)  // lanes past the panel's last tile: zero (finite, and never stored)
+        for (std::int64_t e = 0; e < a2; ++e) std::fill(patch + e * ps_ + nt, patch + e * ps_ + np_, 0.0f);
+      kernels::f32_winograd_fixed(true, std::size_t(m), patch, std::size_t(ps_), v + c * np_,
                                   std::size_t(cg_ * np_), std::size_t(np_));
     }
     for (std::int64_t xi = 0; xi < a2; ++xi)
@@ -164,13 +178,12 @@ class WinogradImpl final : public AlgorithmImpl {
                                   std::size_t(np_), std::size_t(np_));
       const std::int64_t k = g * kg_ + kk;
       const float scale = float(p.scale), off = off_[std::size_t(k)];
-      for (std::int64_t gl = 0; gl < ngroups; ++gl) {
-        const std::int64_t gi = g0 + gl, ty = gi / gpr_, tx0 = (gi % gpr_) * lanes_;
-        const std::int64_t nr = std::min(m, P_ - ty * m), nc = std::min(lanes_ * m, Q_ - tx0 * m);
-        float* o = out + k * os1 + ty * m * os2 + tx0 * m * os3;
-        const float* yg = y + gl * lanes_;
+      for (const Run& r : rs) {
+        const std::int64_t nr = std::min(m, P_ - r.ty * m), nc = std::min(r.count * m, Q_ - r.tx * m);
+        float* o = out + k * os1 + r.ty * m * os2 + r.tx * m * os3;
+        const float* yr = y + r.lane;
         if (os3 == 1) {
-          kernels::f32_winograd_scatter(yg, std::size_t(np_), std::size_t(m), scale, off,
+          kernels::f32_winograd_scatter(yr, std::size_t(np_), std::size_t(m), scale, off,
                                         bounds_.lo, bounds_.hi, o, os2, std::size_t(nr),
                                         std::size_t(nc));
           if (bounds_.fused) continue;
@@ -181,7 +194,7 @@ class WinogradImpl final : public AlgorithmImpl {
         }
         for (std::int64_t i = 0; i < nr; ++i)
           for (std::int64_t x = 0; x < nc; ++x) {
-            const float e = yg[(i * m + x % m) * np_ + x / m] * scale + off;
+            const float e = yr[(i * m + x % m) * np_ + x / m] * scale + off;
             o[i * os2 + x * os3] = bounds_.fused ? std::min(bounds_.hi, std::max(bounds_.lo, e))
                                                  : float(apply_activation(double(e), p));
           }
@@ -194,7 +207,7 @@ class WinogradImpl final : public AlgorithmImpl {
   Matrices mat_;
   std::int64_t np_ = 1, cg_ = 1, kg_ = 1, P_ = 1, Q_ = 1, th_ = 1, tw_ = 1, panels_ = 1;
   std::int64_t mblocks_ = 1, kpad_ = 1, items_ = 1;
-  std::int64_t lanes_ = 1, gpr_ = 1, gpp_ = 1, ext_ = 1;  // lane groups per tile row / panel
+  std::int64_t lanes_ = 1, ps_ = 1, ext_ = 1;
   int threads_ = 1;
   nn_common::AlignedFloats packed_;
   std::vector<float> off_;
@@ -206,22 +219,22 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   const nn_common::Shape s = nn_common::kernel_shape();
   const std::int64_t np = std::int64_t(s.gemm_nv * s.lanes);
   const std::int64_t tiles = (p.out_h() + m - 1) / m * ((p.out_w() + m - 1) / m);
-  const double padded_tiles = double(p.n * p.groups * ((tiles + np - 1) / np * np));
+  const std::int64_t panels = (tiles + np - 1) / np, items = p.n * p.groups * panels;
+  const double padded_tiles = double(p.n * p.groups * panels * np);
   const std::int64_t kg = p.k / p.groups, cg = p.c / p.groups;
   const double kpad = double((kg + kMr - 1) / kMr * kMr);
-  const double flops = 2.0 * padded_tiles * double(a * a) * kpad * double(cg);
+  const double gemm = 2.0 * padded_tiles * double(a * a) * kpad * double(cg) / (cost::kGemm1x1Gflops * 1e6);
   // Staging, gathering and the two transforms per tile and channel.
   const double gather = padded_tiles * double(cg) * double(a * a) * 1e-6;
   const double transforms = padded_tiles * double(cg + kg) * double(a * a * a) * 4e-7;
-  // Calibrated against direct-blocked at batch 1 and 8, 1 and 2 threads (ResNet's 3x3 layers,
-  // 32 channels at 112^2 to 512 at 7^2): F(2x2) took 0.70-0.86x direct-blocked's time from 64
-  // to 128 channels, 1.0-1.24x at 32, and 1.2-4.4x from 256 channels up, where the a^2 weight
-  // matrices (Cg x Kg each) outgrow the caches: hence the 0.3 and the penalty on the GEMM term.
-  const double weights = double(cg) * double(kg), fits = 128.0 * 128.0;
-  const double outgrown = weights > fits ? std::pow(weights / fits, 1.2) : 1.0;
-  return 0.3 * (flops / (cost::kGemm1x1Gflops * 1e6) * outgrown + gather + transforms) /
-             get_num_threads() +
-         cost::kLaunchMs;
+  // Weights fitted to F(2x2)'s times beside direct-blocked's on 1 and 2 threads (3x3 layers,
+  // batch 1 and 8, 32 channels at 112^2 to 512 at 7^2, in the units of direct_blocked_estimate):
+  // it took 0.64-0.80x direct's time from 64 to 384 channels down to 13^2, and 2.3-2.5x at 512
+  // channels 7^2 (16 tiles in a panel of 64 lanes) -- both within 15% of this -- and 1.0-1.1x at
+  // 32 channels, where the transforms are not amortized (hence the factor 2 below 48 channels).
+  const double small = cg < 48 || kg < 48 ? 2.0 : 1.0;
+  const double threads = double(std::min<std::int64_t>(get_num_threads(), items));
+  return small * (1.15 * gemm + 0.11 * (gather + transforms)) / threads + cost::kLaunchMs;
 }
 
 }  // namespace
