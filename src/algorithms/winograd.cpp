@@ -52,12 +52,13 @@ class WinogradImpl final : public AlgorithmImpl {
     cg_ = p.c / p.groups, kg_ = p.k / p.groups;
     P_ = p.out_h(), Q_ = p.out_w();
     th_ = (P_ + m - 1) / m, tw_ = (Q_ + m - 1) / m;
-    // The image's tiles go to the lanes in raster order, np_ per panel: a run of consecutive
-    // tiles of one tile row (at most `lanes`) is gathered and scattered with deinterleaving
-    // vector loads and stores. (Padding each tile row to whole lane groups left 9 of 16 lanes
-    // idle on a 14 x 14 output, and Winograd lost to direct convolution there.)
+    // The batch's tiles go to the lanes in raster order (image, tile row, tile column), np_ per
+    // panel: a run of consecutive tiles of one tile row (at most `lanes`) is gathered and
+    // scattered with deinterleaving vector loads and stores. (Padding each tile row to whole
+    // lane groups left 9 of 16 lanes idle on a 14 x 14 output, and a panel per image 48 of 64
+    // on a 7 x 7 one: Winograd lost to direct convolution on both.)
     lanes_ = std::int64_t(s.lanes);
-    panels_ = (th_ * tw_ + np_ - 1) / np_;
+    panels_ = (p.n * th_ * tw_ + np_ - 1) / np_;
     ps_ = np_ + lanes_;  // patch row stride: a run's full-vector stores may spill `lanes` past
     ext_ = (tw_ + lanes_) * m + mat_.alpha + 8;
     mblocks_ = (kg_ + kMr - 1) / kMr;
@@ -67,7 +68,7 @@ class WinogradImpl final : public AlgorithmImpl {
     for (std::int64_t k = 0; k < p.k; ++k) off_[std::size_t(k)] = nn_common::channel_offset(p, *filter_, k);
     const double macs = double(p.n * p.k * P_ * Q_) * double(cg_ * 9);
     threads_ = std::max(1, threads_for(std::int64_t(macs / 1e5), 1));
-    items_ = p.n * p.groups * panels_;
+    items_ = p.groups * panels_;
     bounds_ = nn_common::bounds_of(p);
   }
 
@@ -75,7 +76,7 @@ class WinogradImpl final : public AlgorithmImpl {
     std::ostringstream os;
     os << "winograd F(" << mat_.m << "x" << mat_.m << ", 3x3): f32, " << mat_.alpha * mat_.alpha
        << " GEMMs of " << kMr << " channels x " << np_ << " tiles (" << kernels::isa_name()
-       << "), " << panels_ << " tile panel(s) per image (" << th_ * tw_ << " tiles), up to "
+       << "), " << panels_ << " tile panel(s) for " << p_.n * th_ * tw_ << " tiles, up to "
        << threads_ << " threads";
     return os.str();
   }
@@ -117,48 +118,59 @@ class WinogradImpl final : public AlgorithmImpl {
     return packed_.get() + ((g * mat_.alpha * mat_.alpha + xi) * kpad_ + mb * kMr) * cg_;
   }
 
-  // The runs of a panel: consecutive tiles of one tile row, at most `lanes` each.
+  // The runs of a panel: consecutive tiles of one tile row of one image, at most `lanes` each.
   struct Run {
-    std::int64_t lane, ty, tx, count;
+    std::int64_t lane, n, ty, tx, count;
   };
-  std::vector<Run> runs(std::int64_t t0, std::int64_t nt) const {
-    std::vector<Run> out;
+  // The tile rows [ty0, ty0 + count) of image n that a panel covers, staged at `at`.
+  struct Band {
+    std::int64_t n, ty0, count, at;
+  };
+  void runs(std::int64_t t0, std::int64_t nt, std::vector<Run>& out, std::vector<Band>& bands) const {
+    const std::int64_t tiles = th_ * tw_;
     for (std::int64_t t = t0; t < t0 + nt;) {
-      const std::int64_t ty = t / tw_, tx = t % tw_;
+      const std::int64_t n = t / tiles, ty = t % tiles / tw_, tx = t % tw_;
       const std::int64_t count = std::min({tw_ - tx, t0 + nt - t, lanes_});
-      out.push_back({t - t0, ty, tx, count});
+      out.push_back({t - t0, n, ty, tx, count});
+      if (bands.empty() || bands.back().n != n) bands.push_back({n, ty, 0, 0});
+      bands.back().count = ty - bands.back().ty0 + 1;
       t += count;
     }
-    return out;
+    for (std::size_t i = 1; i < bands.size(); ++i)
+      bands[i].at = bands[i - 1].at + ((bands[i - 1].count - 1) * mat_.m + mat_.alpha) * ext_;
   }
 
   void run_panel(ConstTensorView src, TensorView dst, std::int64_t item) const {
     const ConvProblem& p = p_;
     const std::int64_t m = mat_.m, a = mat_.alpha, a2 = a * a;
-    const std::int64_t panel = item % panels_, ng = item / panels_;
-    const std::int64_t g = ng % p.groups, n = ng / p.groups;
-    const std::int64_t t0 = panel * np_, nt = std::min(np_, th_ * tw_ - t0);
-    const std::vector<Run> rs = runs(t0, nt);
-    const std::int64_t ty0 = rs.front().ty, ty1 = rs.back().ty;  // tile rows
-    const std::int64_t y_lo = ty0 * m - p.pad_top, rows = (ty1 - ty0) * m + a;
+    const std::int64_t panel = item % panels_, g = item / panels_;
+    const std::int64_t t0 = panel * np_, nt = std::min(np_, p.n * th_ * tw_ - t0);
+    std::vector<Run> rs;
+    std::vector<Band> bands;
+    runs(t0, nt, rs, bands);
+    const Band& last = bands.back();
 
     rows::Scratch& scratch = rows::Scratch::for_band();
-    float* stage = scratch.take<float>(std::size_t(rows * ext_));
+    float* stage = scratch.take<float>(std::size_t(last.at + ((last.count - 1) * m + a) * ext_));
     float* patch = scratch.take<float>(std::size_t(a2 * ps_));       // D for one channel
     float* v = scratch.take<float>(std::size_t(a2 * cg_ * np_));     // V[xi][c][t]
     float* mm = scratch.take<float>(std::size_t(a2 * kpad_ * np_));  // M[xi][k][t]
     float* y = scratch.take<float>(std::size_t(m * m * np_ + lanes_));  // Y for one channel
-    const float* in = static_cast<const float*>(src.data()) + n * src.stride(0) +
-                      g * cg_ * src.stride(1);
+    const float* in = static_cast<const float*>(src.data()) + g * cg_ * src.stride(1);
     for (std::int64_t c = 0; c < cg_; ++c) {
-      nn_common::pad_rows(in + c * src.stride(1), src.stride(2), src.stride(3), p, y_lo, rows,
-                          -p.pad_left, ext_, stage, ext_);
+      for (const Band& b : bands)
+        nn_common::pad_rows(in + b.n * src.stride(0) + c * src.stride(1), src.stride(2),
+                            src.stride(3), p, b.ty0 * m - p.pad_top, (b.count - 1) * m + a,
+                            -p.pad_left, ext_, stage + b.at, ext_);
       // In lane order: a run's stores past its last tile land in lanes the next run (or the
       // zeroing below) rewrites, or in the row's spare lanes.
-      for (const Run& r : rs)
-        kernels::f32_winograd_gather(stage + (r.ty - ty0) * m * ext_ + r.tx * m, std::size_t(ext_),
-                                     std::size_t(m), std::size_t(a), patch + r.lane,
-                                     std::size_t(ps_));
+      std::size_t bi = 0;
+      for (const Run& r : rs) {
+        while (bands[bi].n != r.n) ++bi;
+        kernels::f32_winograd_gather(stage + bands[bi].at + (r.ty - bands[bi].ty0) * m * ext_ + r.tx * m,
+                                     std::size_t(ext_), std::size_t(m), std::size_t(a),
+                                     patch + r.lane, std::size_t(ps_));
+      }
       if (nt < np_)  // lanes past the panel's last tile: zero (finite, and never stored)
         for (std::int64_t e = 0; e < a2; ++e) std::fill(patch + e * ps_ + nt, patch + e * ps_ + np_, 0.0f);
       kernels::f32_winograd_fixed(true, std::size_t(m), patch, std::size_t(ps_), v + c * np_,
@@ -170,8 +182,9 @@ class WinogradImpl final : public AlgorithmImpl {
                                std::size_t(std::min(kMr, kg_ - mb * kMr)), v + xi * cg_ * np_,
                                mm + (xi * kpad_ + mb * kMr) * np_);
 
-    float* out = static_cast<float*>(dst.data()) + n * dst.stride(0);
-    const std::int64_t os1 = dst.stride(1), os2 = dst.stride(2), os3 = dst.stride(3);
+    float* out = static_cast<float*>(dst.data());
+    const std::int64_t os0 = dst.stride(0), os1 = dst.stride(1), os2 = dst.stride(2),
+                       os3 = dst.stride(3);
     for (std::int64_t kk = 0; kk < kg_; ++kk) {
       const float* mk = mm + kk * np_;  // row kk % 6 of GEMM block kk / 6
       kernels::f32_winograd_fixed(false, std::size_t(m), mk, std::size_t(kpad_ * np_), y,
@@ -180,7 +193,7 @@ class WinogradImpl final : public AlgorithmImpl {
       const float scale = float(p.scale), off = off_[std::size_t(k)];
       for (const Run& r : rs) {
         const std::int64_t nr = std::min(m, P_ - r.ty * m), nc = std::min(r.count * m, Q_ - r.tx * m);
-        float* o = out + k * os1 + r.ty * m * os2 + r.tx * m * os3;
+        float* o = out + r.n * os0 + k * os1 + r.ty * m * os2 + r.tx * m * os3;
         const float* yr = y + r.lane;
         if (os3 == 1) {
           kernels::f32_winograd_scatter(yr, std::size_t(np_), std::size_t(m), scale, off,
@@ -219,8 +232,8 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   const nn_common::Shape s = nn_common::kernel_shape();
   const std::int64_t np = std::int64_t(s.gemm_nv * s.lanes);
   const std::int64_t tiles = (p.out_h() + m - 1) / m * ((p.out_w() + m - 1) / m);
-  const std::int64_t panels = (tiles + np - 1) / np, items = p.n * p.groups * panels;
-  const double padded_tiles = double(p.n * p.groups * panels * np);
+  const std::int64_t panels = (p.n * tiles + np - 1) / np, items = p.groups * panels;
+  const double padded_tiles = double(p.groups * panels * np);
   const std::int64_t kg = p.k / p.groups, cg = p.c / p.groups;
   const double kpad = double((kg + kMr - 1) / kMr * kMr);
   const double gemm = 2.0 * padded_tiles * double(a * a) * kpad * double(cg) / (cost::kGemm1x1Gflops * 1e6);
