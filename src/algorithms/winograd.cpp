@@ -1,14 +1,16 @@
-// winograd: F(m x m, 3 x 3) minimal filtering for 3x3 stride-1 convolutions (f32), m = 2 or 4.
+// winograd: F(m x m, 3 x 3) minimal filtering for 3x3 stride-1 convolutions (f32), m = 2 or 4,
+// and F(2 x 2, 2 x 2) for 2x2 ones (the stride phases of a 4x4 stride-2 transposed convolution).
 //
 //   U[xi][k][c] = (G w[k][c] G^T)[xi]                        at plan time, packed per xi
-//   parallel for (n, group, panel of NP output tiles of m x m):          static split
-//     D[c][xi][t]  = the (m+2) x (m+2) input patch of tile t      border rule here
+//   parallel for (group, panel of NP output tiles of m x m of the batch):  static split
+//     D[c][xi][t]  = the a x a input patch of tile t (a = m+r-1)  border rule here
 //     V[xi][c][t]  = (B^T D B)[xi]                                (kernels/nn, tiles in lanes)
-//     M[xi][k][t]  = sum_c U[xi][k][c] V[xi][c][t]                (m+2)^2 GEMMs, f32_gemm_tile
+//     M[xi][k][t]  = sum_c U[xi][k][c] V[xi][c][t]                a^2 GEMMs, f32_gemm_tile
 //     Y[k][t]      = A^T M A  ->  dst[n, k, tile pixels] = act(Y * scale + delta + bias[k])
 //
-// Multiply-adds per output fall from 9 * C to (m+2)^2 / m^2 * C (2.25x fewer for m = 2, 4x for
-// m = 4) at the price of the transforms and of accuracy: the transforms' coefficients grow
+// Multiply-adds per output fall from r^2 * C to a^2 / m^2 * C (2.25x fewer for F(2x2, 3x3), 4x
+// for F(4x4, 3x3), 1.78x for F(2x2, 2x2)) at the price of the transforms and of accuracy: the
+// transforms' coefficients grow
 // with m, and so does the round-off (measured in tests/algorithms: about the direct path's
 // error for m = 2, 10-20x more for m = 4 -- up to ~1e-4 relative -- which is therefore only
 // used on request).
@@ -29,16 +31,17 @@ namespace {
 
 constexpr std::int64_t kMr = std::int64_t(kernels::kGemmMr);
 
-// The filter transform G of F(m x m, 3 x 3) (alpha x 3); B^T and A^T are written out in the
-// kernels (kernels/nn f32_winograd_fixed).
+// The filter transform G of F(m x m, r x r) (alpha x r, alpha = m + r - 1); B^T and A^T are
+// written out in the kernels (kernels/nn f32_winograd_fixed).
 struct Matrices {
-  std::int64_t m, alpha;
+  std::int64_t m, r, alpha;
   std::vector<double> g;
 };
 
-Matrices matrices(std::int64_t m) {
-  if (m == 2) return {2, 4, {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1}};
-  return {4, 6,
+Matrices matrices(std::int64_t m, std::int64_t r) {
+  if (r == 2) return {2, 2, 3, {1, 0, 1, 1, 0, 1}};
+  if (m == 2) return {2, 3, 4, {1, 0, 0, 0.5, 0.5, 0.5, 0.5, -0.5, 0.5, 0, 0, 1}};
+  return {4, 3, 6,
           {1.0 / 4, 0, 0, -1.0 / 6, -1.0 / 6, -1.0 / 6, -1.0 / 6, 1.0 / 6, -1.0 / 6,
            1.0 / 24, 1.0 / 12, 1.0 / 6, 1.0 / 24, -1.0 / 12, 1.0 / 6, 0, 0, 1}};
 }
@@ -46,7 +49,7 @@ Matrices matrices(std::int64_t m) {
 class WinogradImpl final : public AlgorithmImpl {
  public:
   WinogradImpl(const ConvProblem& p, std::shared_ptr<const PreparedFilter> f, std::int64_t m)
-      : p_(p), filter_(std::move(f)), mat_(matrices(m)) {
+      : p_(p), filter_(std::move(f)), mat_(matrices(m, p.r)) {
     const nn_common::Shape s = nn_common::kernel_shape();
     np_ = std::int64_t(s.gemm_nv * s.lanes);
     cg_ = p.c / p.groups, kg_ = p.k / p.groups;
@@ -66,7 +69,7 @@ class WinogradImpl final : public AlgorithmImpl {
     transform_filter();
     off_.resize(std::size_t(p.k));
     for (std::int64_t k = 0; k < p.k; ++k) off_[std::size_t(k)] = nn_common::channel_offset(p, *filter_, k);
-    const double macs = double(p.n * p.k * P_ * Q_) * double(cg_ * 9);
+    const double macs = double(p.n * p.k * P_ * Q_) * double(cg_ * p.r * p.s);
     threads_ = std::max(1, threads_for(std::int64_t(macs / 1e5), 1));
     items_ = p.groups * panels_;
     bounds_ = nn_common::bounds_of(p);
@@ -74,7 +77,8 @@ class WinogradImpl final : public AlgorithmImpl {
 
   std::string describe() const override {
     std::ostringstream os;
-    os << "winograd F(" << mat_.m << "x" << mat_.m << ", 3x3): f32, " << mat_.alpha * mat_.alpha
+    os << "winograd F(" << mat_.m << "x" << mat_.m << ", " << mat_.r << "x" << mat_.r
+       << "): f32, " << mat_.alpha * mat_.alpha
        << " GEMMs of " << kMr << " channels x " << np_ << " tiles (" << kernels::isa_name()
        << "), " << panels_ << " tile panel(s) for " << p_.n * th_ * tw_ << " tiles, up to "
        << threads_ << " threads";
@@ -95,20 +99,21 @@ class WinogradImpl final : public AlgorithmImpl {
     for (std::int64_t g = 0; g < p.groups; ++g)
       for (std::int64_t kk = 0; kk < kg_; ++kk)
         for (std::int64_t c = 0; c < cg_; ++c) {
+          const std::int64_t R = mat_.r;
           double w[9];
-          for (std::size_t t = 0; t < 9; ++t)
-            w[t] = filter_->tap(std::size_t(((g * kg_ + kk) * cg_ + c) * 9) + t);
+          for (std::int64_t t = 0; t < R * R; ++t)
+            w[t] = filter_->tap(std::size_t(((g * kg_ + kk) * cg_ + c) * R * R + t));
           double gw[8][3];
           for (std::int64_t i = 0; i < a; ++i)
-            for (std::int64_t j = 0; j < 3; ++j) {
+            for (std::int64_t j = 0; j < R; ++j) {
               gw[i][j] = 0;
-              for (std::int64_t r = 0; r < 3; ++r) gw[i][j] += mat_.g[std::size_t(i * 3 + r)] * w[r * 3 + j];
+              for (std::int64_t r = 0; r < R; ++r) gw[i][j] += mat_.g[std::size_t(i * R + r)] * w[r * R + j];
             }
           const std::int64_t mb = kk / kMr, mr = std::min(kMr, kg_ - mb * kMr), m = kk % kMr;
           for (std::int64_t i = 0; i < a; ++i)
             for (std::int64_t j = 0; j < a; ++j) {
               double u = 0;
-              for (std::int64_t s = 0; s < 3; ++s) u += gw[i][s] * mat_.g[std::size_t(j * 3 + s)];
+              for (std::int64_t s = 0; s < R; ++s) u += gw[i][s] * mat_.g[std::size_t(j * R + s)];
               block(g, i * a + j, mb)[c * mr + m] = float(u);
             }
         }
@@ -173,8 +178,9 @@ class WinogradImpl final : public AlgorithmImpl {
       }
       if (nt < np_)  // lanes past the panel's last tile: zero (finite, and never stored)
         for (std::int64_t e = 0; e < a2; ++e) std::fill(patch + e * ps_ + nt, patch + e * ps_ + np_, 0.0f);
-      kernels::f32_winograd_fixed(true, std::size_t(m), patch, std::size_t(ps_), v + c * np_,
-                                  std::size_t(cg_ * np_), std::size_t(np_));
+      kernels::f32_winograd_fixed(true, std::size_t(m), std::size_t(mat_.r), patch,
+                                  std::size_t(ps_), v + c * np_, std::size_t(cg_ * np_),
+                                  std::size_t(np_));
     }
     for (std::int64_t xi = 0; xi < a2; ++xi)
       for (std::int64_t mb = 0; mb < mblocks_; ++mb)
@@ -187,8 +193,8 @@ class WinogradImpl final : public AlgorithmImpl {
                        os3 = dst.stride(3);
     for (std::int64_t kk = 0; kk < kg_; ++kk) {
       const float* mk = mm + kk * np_;  // row kk % 6 of GEMM block kk / 6
-      kernels::f32_winograd_fixed(false, std::size_t(m), mk, std::size_t(kpad_ * np_), y,
-                                  std::size_t(np_), std::size_t(np_));
+      kernels::f32_winograd_fixed(false, std::size_t(m), std::size_t(mat_.r), mk,
+                                  std::size_t(kpad_ * np_), y, std::size_t(np_), std::size_t(np_));
       const std::int64_t k = g * kg_ + kk;
       const float scale = float(p.scale), off = off_[std::size_t(k)];
       for (const Run& r : rs) {
@@ -228,7 +234,7 @@ class WinogradImpl final : public AlgorithmImpl {
 };
 
 double estimate(const ConvProblem& p, std::int64_t m) {
-  const std::int64_t a = m + 2;
+  const std::int64_t a = m + p.r - 1;
   const nn_common::Shape s = nn_common::kernel_shape();
   const std::int64_t np = std::int64_t(s.gemm_nv * s.lanes);
   const std::int64_t tiles = (p.out_h() + m - 1) / m * ((p.out_w() + m - 1) / m);
@@ -245,6 +251,8 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   // it took 0.64-0.80x direct's time from 64 to 384 channels down to 13^2, and 2.3-2.5x at 512
   // channels 7^2 (16 tiles in a panel of 64 lanes) -- both within 15% of this -- and 1.0-1.1x at
   // 32 channels, where the transforms are not amortized (hence the factor 2 below 48 channels).
+  // F(2x2, 2x2) on the stride phases of DCGAN / U-Net layers (128-512 channels, batch 1-32):
+  // 0.68-0.89x direct's time where this chose it.
   const double small = cg < 48 || kg < 48 ? 2.0 : 1.0;
   const double threads = double(std::min<std::int64_t>(get_num_threads(), items));
   return small * (1.15 * gemm + 0.11 * (gather + transforms)) / threads + cost::kLaunchMs;
@@ -254,10 +262,15 @@ double estimate(const ConvProblem& p, std::int64_t m) {
 
 std::string winograd_rejects(const ConvProblem& p, const PreparedFilter& f) {
   if (std::string why = nn_common::f32_rejects(p, f); !why.empty()) return why;
-  if (p.r != 3 || p.s != 3) return "kernel is not 3x3";
+  if (p.r != p.s || (p.r != 3 && p.r != 2)) return "kernel is not 3x3 or 2x2";
   if (p.stride_h != 1 || p.stride_w != 1) return "stride > 1";
   if (p.dilation_h != 1 || p.dilation_w != 1) return "dilation > 1";
   return "";
+}
+
+std::string winograd4_rejects(const ConvProblem& p, const PreparedFilter& f) {
+  if (p.r != 3 || p.s != 3) return "kernel is not 3x3";
+  return winograd_rejects(p, f);
 }
 
 double winograd2_estimate(const ConvProblem& p, const PreparedFilter&) { return estimate(p, 2); }

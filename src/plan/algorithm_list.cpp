@@ -54,7 +54,7 @@ std::span<const AlgorithmInfo> algorithm_list() {
        make_grouped},
       {Algorithm::winograd, "winograd", winograd_rejects, winograd2_estimate,
        winograd2_opt_in_only, transformed_taps, make_winograd2},
-      {Algorithm::winograd_4x4, "winograd-4x4", winograd_rejects, winograd4_estimate,
+      {Algorithm::winograd_4x4, "winograd-4x4", winograd4_rejects, winograd4_estimate,
        winograd4_opt_in_only, transformed_taps, make_winograd4},
       {Algorithm::im2col, "im2col", im2col_rejects, im2col_estimate, never_opt_in, given_taps,
        make_im2col},

@@ -100,14 +100,14 @@ TEST(Grouped, MatchesReferenceOnRandomProblems) {
   EXPECT_GT(ran, test::case_count(150) / 2);
 }
 
-// Winograd's round-off against the reference, relative to the largest output, on random 3x3
+// Winograd's round-off against the reference, relative to the largest output, on random r x r
 // stride-1 problems (data in [-1, 1]); the worst case is printed for the documentation.
-void check_winograd(Algorithm a, double factor, std::uint64_t seed) {
+void check_winograd(Algorithm a, double factor, std::uint64_t seed, std::int64_t r = 3) {
   test::Rng rng(seed);
   double worst = 0, worst_direct = 0;
   for (int iter = 0; iter < test::case_count(50); ++iter) {
     ConvProblem p = test::random_dl_problem(rng, true, rng.chance(0.5) ? 9 : 70);
-    p.r = p.s = 3, p.stride_h = p.stride_w = 1, p.dilation_h = p.dilation_w = 1;
+    p.r = p.s = r, p.stride_h = p.stride_w = 1, p.dilation_h = p.dilation_w = 1;
     if (rng.chance(0.3)) p.h = rng.uniform(20, 40), p.w = rng.uniform(20, 40);
     if (!test::has_output(p)) continue;
     SCOPED_TRACE(p.to_string());
@@ -117,12 +117,16 @@ void check_winograd(Algorithm a, double factor, std::uint64_t seed) {
     worst = std::max(worst, err), worst_direct = std::max(worst_direct, direct);
     EXPECT_LE(err, factor * test::f32_tolerance(p));
   }
-  std::printf("%s: worst relative error %.3g (direct-blocked on the same data: %.3g)\n",
-              algorithm_name(a), worst, worst_direct);
+  std::printf("%s, %lldx%lld: worst relative error %.3g (direct-blocked on the same data: %.3g)\n",
+              algorithm_name(a), static_cast<long long>(r), static_cast<long long>(r), worst,
+              worst_direct);
 }
 
 TEST(Winograd, F2x2MatchesReferenceOnRandomProblems) { check_winograd(Algorithm::winograd, 1, 60); }
 TEST(Winograd, F4x4MatchesReferenceWithinItsBound) { check_winograd(Algorithm::winograd_4x4, 30, 61); }
+TEST(Winograd, F2x2Kernel2x2MatchesReferenceOnRandomProblems) {
+  check_winograd(Algorithm::winograd, 1, 62, 2);
+}
 
 TEST(DirectBlocked, RefusesWhatItCannotRun) {
   ConvProblem p;

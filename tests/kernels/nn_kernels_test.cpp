@@ -212,7 +212,8 @@ TEST(NnKernels, ChannelsLastTransposesExactlyTheBlock) {
   }
 }
 
-// The written-out F(2x2)/F(4x4) transforms equal L X L^T with the matrices of the literature.
+// The written-out F(2x2, 3x3), F(4x4, 3x3) and F(2x2, 2x2) transforms equal L X L^T with the
+// matrices of the literature.
 TEST(NnKernels, WinogradFixedTransformsEqualTheMatrices) {
   std::size_t lanes = 0, max_v = 0, nv = 0;
   f32_conv_shape(&lanes, &max_v, &nv);
@@ -222,13 +223,17 @@ TEST(NnKernels, WinogradFixedTransformsEqualTheMatrices) {
                                   0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1};
   const std::vector<float> at4 = {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0,
                                   0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1};
+  const std::vector<float> bt22 = {1, -1, 0, 0, 1, 0, 0, -1, 1};  // F(2x2, 2x2)
+  const std::vector<float> at22 = {1, 1, 0, 0, 1, 1};
   test::Rng rng(37);
-  for (std::size_t m : {2, 4})
+  for (std::size_t m : {2, 4, 22})  // 22: F(2x2, 2x2)
     for (bool input : {true, false}) {
-      const std::size_t a = m + 2, o = input ? a : m, T = 2 * lanes, xs = T + lanes;
+      const std::size_t r = m == 22 ? 2 : 3, mm = m == 22 ? 2 : m;
+      const std::size_t a = mm + r - 1, o = input ? a : mm, T = 2 * lanes, xs = T + lanes;
       std::vector<float> X(a * a * xs), want(o * o * T), got(o * o * T);
       for (auto& v : X) v = float(rng.real(-1, 1));
-      const std::vector<float>& L = m == 2 ? (input ? bt2 : at2) : (input ? bt4 : at4);
+      const std::vector<float>& L = m == 22 ? (input ? bt22 : at22)
+                                    : m == 2 ? (input ? bt2 : at2) : (input ? bt4 : at4);
       for (std::size_t i = 0; i < o; ++i)  // want = L X L^T per lane, in double
         for (std::size_t j = 0; j < o; ++j)
           for (std::size_t t = 0; t < T; ++t) {
@@ -238,7 +243,7 @@ TEST(NnKernels, WinogradFixedTransformsEqualTheMatrices) {
                 e += double(L[i * a + p]) * X[(p * a + q) * xs + t] * L[j * a + q];
             want[(i * o + j) * T + t] = float(e);
           }
-      f32_winograd_fixed(input, m, X.data(), xs, got.data(), T, T);
+      f32_winograd_fixed(input, mm, r, X.data(), xs, got.data(), T, T);
       for (std::size_t i = 0; i < want.size(); ++i)
         ASSERT_NEAR(got[i], want[i], 1e-4 * (1 + std::abs(want[i]))) << "m=" << m << " i=" << i;
     }

@@ -396,15 +396,32 @@ HWY_INLINE void AtF4(D d, const V* x, V* y) {
   y[3] = hn::Add(hn::MulAdd(eight, d34, d12), x[5]);
 }
 
-// Y = T X T^T with T = B^T (input) or A^T (output) of F(m x m, 3 x 3), m = 2 or 4, written out.
+// F(2, 2): B^T = [1 -1 0; 0 1 0; 0 -1 1], A^T = [1 1 0; 0 1 1] (G = [1 0; 1 1; 0 1]).
+template <class V>
+HWY_INLINE void BtF22(const V* x, V* y) {
+  y[0] = hn::Sub(x[0], x[1]);
+  y[1] = x[1];
+  y[2] = hn::Sub(x[2], x[1]);
+}
+template <class V>
+HWY_INLINE void AtF22(const V* x, V* y) {
+  y[0] = hn::Add(x[0], x[1]);
+  y[1] = hn::Add(x[1], x[2]);
+}
+
+// Y = T X T^T with T = B^T (input) or A^T (output) of F(m x m, r x r) -- m = 2 or 4 with r = 3,
+// m = 2 with r = 2 -- written out.
 template <bool kInput>
-HWY_INLINE void WinogradFixed(std::size_t m, const float* HWY_RESTRICT X, std::size_t xs,
-                              float* HWY_RESTRICT Y, std::size_t ys, std::size_t T) {
+HWY_INLINE void WinogradFixed(std::size_t m, std::size_t r, const float* HWY_RESTRICT X,
+                              std::size_t xs, float* HWY_RESTRICT Y, std::size_t ys,
+                              std::size_t T) {
   const hn::ScalableTag<float> d;
   using Vec = hn::Vec<decltype(d)>;
-  const std::size_t L = hn::Lanes(d), a = m + 2, o = kInput ? a : m;
+  const std::size_t L = hn::Lanes(d), a = m + r - 1, o = kInput ? a : m;
   auto apply = [&](const Vec* x, Vec* y) {
-    if (m == 2) {
+    if (r == 2) {
+      if constexpr (kInput) BtF22(x, y); else AtF22(x, y);
+    } else if (m == 2) {
       if constexpr (kInput) BtF2(x, y); else AtF2(x, y);
     } else {
       if constexpr (kInput) BtF4(d, x, y); else AtF4(d, x, y);

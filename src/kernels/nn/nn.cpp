@@ -19,9 +19,10 @@ namespace convkit::kernels::HWY_NAMESPACE {
 #define CONVKIT_NN_GEMM(name) \
   void name(const float* a, size_t C, size_t MR, const float* b, float* out) { GemmTile(a, C, MR, b, out); }
 #define CONVKIT_NN_WINOGRAD_FIXED(name)                                                      \
-  void name(bool input, size_t m, const float* X, size_t xs, float* Y, size_t ys, size_t T) { \
-    if (input) WinogradFixed<true>(m, X, xs, Y, ys, T);                                      \
-    else WinogradFixed<false>(m, X, xs, Y, ys, T);                                           \
+  void name(bool input, size_t m, size_t r, const float* X, size_t xs, float* Y, size_t ys,  \
+            size_t T) {                                                                      \
+    if (input) WinogradFixed<true>(m, r, X, xs, Y, ys, T);                                   \
+    else WinogradFixed<false>(m, r, X, xs, Y, ys, T);                                        \
   }
 #define CONVKIT_NN_WINOGRAD_GATHER(name)                                                     \
   void name(const float* in, size_t in_stride, size_t m, size_t alpha, float* patch,         \
@@ -104,10 +105,10 @@ namespace convkit::kernels {
   }
 #define CONVKIT_NN_WINOGRAD_FIXED(name)                                                      \
   HWY_EXPORT(name);                                                                          \
-  void name(bool input, std::size_t m, const float* X, std::size_t xs, float* Y,              \
-            std::size_t ys, std::size_t T) {                                                 \
+  void name(bool input, std::size_t m, std::size_t r, const float* X, std::size_t xs,       \
+            float* Y, std::size_t ys, std::size_t T) {                                       \
     select_isa();                                                                            \
-    HWY_DYNAMIC_DISPATCH(name)(input, m, X, xs, Y, ys, T);                                   \
+    HWY_DYNAMIC_DISPATCH(name)(input, m, r, X, xs, Y, ys, T);                                \
   }
 #define CONVKIT_NN_WINOGRAD_GATHER(name)                                                     \
   HWY_EXPORT(name);                                                                          \

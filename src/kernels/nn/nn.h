@@ -40,11 +40,11 @@
 // Contract of f32_channels_last(in, cs, xs, nx, C, out, os):
 //   out[x * os + c] = in[c * cs + x * xs]   for x < nx, c < C (channel rows to channels-last)
 //   - writes nothing else; cs and xs may be negative; os >= C.
-// Contract of f32_winograd_fixed(input, m, X, xs, Y, ys, T):
+// Contract of f32_winograd_fixed(input, m, r, X, xs, Y, ys, T):
 //   Y[(i * a + j) * ys + t] = sum_{p, q < b} L[i][p] * X[(p * b + q) * xs + t] * L[j][q]
-//   for i, j < a, t < T (every tile in its own lane), with L = B^T of F(m x m, 3 x 3) (input:
-//   a = b = m + 2) or A^T (output: a = m, b = m + 2), m = 2 or 4, their zeros and ones written
-//   out as adds; T a multiple of the lanes.
+//   for i, j < a, t < T (every tile in its own lane), with L = B^T of F(m x m, r x r) (input:
+//   a = b = m + r - 1) or A^T (output: a = m, b = m + r - 1); m = 2 or 4 with r = 3, m = 2
+//   with r = 2; their zeros and ones written out as adds; T a multiple of the lanes.
 // Contract of f32_weight_grad_taps(in, in_stride, sh, off, ntaps, g, g_stride, rows, n, acc):
 //   acc[t] += sum_{y < rows, x < n} in[y * sh * in_stride + off[t] + x] * g[y * g_stride + x]
 //   for t < ntaps: the weight gradient of per-channel taps (off[t] = r * dh * in_stride + s * dw)
@@ -80,7 +80,7 @@ namespace convkit::kernels {
   void name(const float* y, std::size_t np, std::size_t m, float scale, float offset, float lo, \
             float hi, float* out, std::ptrdiff_t out_stride, std::size_t rows, std::size_t cols);
 #define CONVKIT_NN_WINOGRAD_FIXED(name)                                                       \
-  void name(bool input, std::size_t m, const float* X, std::size_t xs, float* Y,               \
+  void name(bool input, std::size_t m, std::size_t r, const float* X, std::size_t xs, float* Y, \
             std::size_t ys, std::size_t T);
 #define CONVKIT_NN_GEMM(name)                                                                \
   void name(const float* a, std::size_t C, std::size_t MR, const float* b, float* out);
