@@ -12,6 +12,7 @@
 #include "algorithms/separable.h"
 #include "algorithms/winograd.h"
 #include "plan/algorithm.h"
+#include "plan/forward_phases.h"
 #include "reference/reference.h"
 
 namespace convkit {
@@ -58,6 +59,8 @@ std::span<const AlgorithmInfo> algorithm_list() {
        winograd4_opt_in_only, transformed_taps, make_winograd4},
       {Algorithm::im2col, "im2col", im2col_rejects, im2col_estimate, never_opt_in, given_taps,
        make_im2col},
+      {Algorithm::stride_phases, "stride-phases", stride_phases_rejects, stride_phases_estimate,
+       never_opt_in, stride_phases_inexact, make_stride_phases},
       {Algorithm::ordered, "ordered", ordered_rejects, ordered_estimate, ordered_opt_in_only,
        given_taps, make_ordered},
       {Algorithm::reference, "reference", reference_rejects, reference_estimate, never_opt_in,

@@ -32,6 +32,7 @@ const char* algorithm_name(Algorithm a) {
     case Algorithm::winograd: return "winograd";
     case Algorithm::winograd_4x4: return "winograd-4x4";
     case Algorithm::im2col: return "im2col";
+    case Algorithm::stride_phases: return "stride-phases";
     case Algorithm::ordered: return "ordered";
     case Algorithm::reference: return "reference";
   }
@@ -44,13 +45,14 @@ Algorithm parse_algorithm(const std::string& name) {
                                 Algorithm::direct_blocked, Algorithm::gemm_1x1, Algorithm::depthwise,
                                 Algorithm::grouped,
                                 Algorithm::winograd,  Algorithm::winograd_4x4,
-                                Algorithm::im2col,    Algorithm::ordered,
+                                Algorithm::im2col,    Algorithm::stride_phases, Algorithm::ordered,
                                 Algorithm::reference};
   for (Algorithm a : kAll)
     if (name == algorithm_name(a)) return a;
   detail::fail("algorithm", "unknown algorithm '", name,
                "' (expected auto, direct, separable, box, fft, overlap-add, direct-blocked, ",
-               "gemm-1x1, depthwise, grouped, winograd, winograd-4x4, im2col, ordered or reference)");
+               "gemm-1x1, depthwise, grouped, winograd, winograd-4x4, im2col, stride-phases, ordered ",
+               "or reference)");
 }
 
 const char* version() { return CONVKIT_VERSION; }
@@ -280,6 +282,7 @@ std::string not_row_local(Algorithm a, const ConvProblem& p) {
       return "transforms whole planes or blocks: a band rounds differently (streaming)";
     case Algorithm::winograd:
     case Algorithm::winograd_4x4:
+    case Algorithm::stride_phases:
       return "tiles rows from the band's start: a band rounds differently (streaming)";
     case Algorithm::box:
       // Integer window sums are exact whatever row they start from; float running sums are not.

@@ -124,6 +124,26 @@ void check_winograd(Algorithm a, double factor, std::uint64_t seed, std::int64_t
 
 TEST(Winograd, F2x2MatchesReferenceOnRandomProblems) { check_winograd(Algorithm::winograd, 1, 60); }
 TEST(Winograd, F4x4MatchesReferenceWithinItsBound) { check_winograd(Algorithm::winograd_4x4, 30, 61); }
+// Strided problems (2..3, kernels 1..7 incl. smaller than the stride, every pad, groups, bias
+// and activations) as sums of stride-1 phase convolutions.
+TEST(StridePhases, MatchesReferenceOnRandomProblems) {
+  test::Rng rng(63);
+  int ran = 0;
+  for (int iter = 0; iter < test::case_count(120); ++iter) {
+    ConvProblem p = test::random_dl_problem(rng, true);
+    p.stride_h = rng.uniform(1, 3), p.stride_w = rng.uniform(p.stride_h == 1 ? 2 : 1, 3);
+    p.dilation_h = p.dilation_w = 1;
+    p.border = Border::constant;
+    if (rng.chance(0.3)) p.h = rng.uniform(20, 40), p.w = rng.uniform(20, 40);
+    if (!test::has_output(p)) continue;
+    ++ran;
+    SCOPED_TRACE(p.to_string());
+    EXPECT_LE(test::relative_error_vs_reference(p, Algorithm::stride_phases, rng),
+              2 * test::f32_tolerance(p));
+  }
+  EXPECT_GT(ran, test::case_count(120) / 2);
+}
+
 TEST(Winograd, F2x2Kernel2x2MatchesReferenceOnRandomProblems) {
   check_winograd(Algorithm::winograd, 1, 62, 2);
 }
