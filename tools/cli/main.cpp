@@ -291,10 +291,10 @@ void add_common(CLI::App* cmd, CommonOptions& c) {
   cmd->add_option("--algorithm", c.algorithm,
                   "auto (the planner's cheapest estimate), direct, separable, box, fft, "
                   "overlap-add, direct-blocked, gemm-1x1, depthwise, grouped, winograd, "
-                  "winograd-4x4, im2col, ordered or reference")
+                  "winograd-4x4, im2col, stride-phases, ordered or reference")
       ->check(CLI::IsMember({"auto", "direct", "separable", "box", "fft", "overlap-add",
                              "direct-blocked", "gemm-1x1", "depthwise", "grouped", "winograd",
-                             "winograd-4x4", "im2col", "ordered", "reference"}))
+                             "winograd-4x4", "im2col", "stride-phases", "ordered", "reference"}))
       ->capture_default_str();
   cmd->add_flag("--explain", c.explain, "Print the plan: instruction set, threads, algorithm");
   cmd->add_flag("-v,--verbose", c.verbose, "Print one line: what was done, shapes, dtypes, time");
