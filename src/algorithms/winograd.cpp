@@ -254,8 +254,12 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   // F(2x2, 2x2) on the stride phases of DCGAN / U-Net layers (128-512 channels, batch 1-32):
   // 0.68-0.89x direct's time where this chose it.
   const double small = cg < 48 || kg < 48 ? 2.0 : 1.0;
+  // Each image's rows are staged per channel and panel: ~0.1 us a call, which tiny images
+  // (4x4: 4 tiles each) do not amortize (a training step on 8x8 digits ran 3x slower).
+  const double bands = double(p.n * p.groups * cg) * 1e-4;
   const double threads = double(std::min<std::int64_t>(get_num_threads(), items));
-  return small * (1.15 * gemm + 0.11 * (gather + transforms)) / threads + cost::kLaunchMs;
+  return (small * (1.15 * gemm + 0.11 * (gather + transforms)) + bands) / threads +
+         cost::kLaunchMs;
 }
 
 }  // namespace
