@@ -328,15 +328,17 @@ class WeightGradImpl final : public AlgorithmImpl {
       if (a < b) rows_in_place(xp, dyt, block_len, a, b, dwt.get());
     }
     float* dw = static_cast<float*>(dwv.data());
-    for (std::int64_t g = 0; g < p.groups; ++g)
-      for (std::int64_t kk = 0; kk < kg_; ++kk) {
-        const float* from = dwt.get() + ((g * kblocks_ + kk / kb_) * crs_) * kb_ + kk % kb_;
-        for (std::int64_t i = 0, c = 0; c < cg_; ++c)
-          for (std::int64_t r = 0; r < p.r; ++r)
-            for (std::int64_t s = 0; s < p.s; ++s, ++i)
-              dw[(g * kg_ + kk) * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) +
-                 s * dwv.stride(3)] = from[i * kb_];
-      }
+    const int nt2 = threads_for(p.groups * kg_ * crs_, 1 << 15);
+#pragma omp parallel for num_threads(nt2) schedule(static)
+    for (std::int64_t gk = 0; gk < p.groups * kg_; ++gk) {  // diff_w^T back to K x C x R x S
+      const std::int64_t g = gk / kg_, kk = gk % kg_;
+      const float* from = dwt.get() + ((g * kblocks_ + kk / kb_) * crs_) * kb_ + kk % kb_;
+      for (std::int64_t i = 0, c = 0; c < cg_; ++c)
+        for (std::int64_t r = 0; r < p.r; ++r)
+          for (std::int64_t s = 0; s < p.s; ++s, ++i)
+            dw[gk * dwv.stride(0) + c * dwv.stride(1) + r * dwv.stride(2) + s * dwv.stride(3)] =
+                from[i * kb_];
+    }
   }
 
   // Rows [a, b) of diff_w^T: row (c, r, s) of col at output row y is the phase
