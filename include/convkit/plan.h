@@ -133,7 +133,7 @@ enum class Algorithm : std::uint8_t {
   winograd,     ///< F(2x2, 3x3) / F(2x2, 2x2) minimal filtering for 3x3 / 2x2 stride 1 (f32)
   winograd_4x4, ///< F(4x4, 3x3): 4x fewer multiplies, more round-off (on request)
   im2col,       ///< column matrix + blocked GEMM: any groups/stride/dilation (real float data)
-  stride_phases,  ///< stride > 1 as one stride-1 convolution over the input's phases as channels (f32)
+  stride_phases,  ///< stride > 1: one stride-1 convolution, the input's phases as channels (f32)
   ordered,      ///< per-channel, taps summed in scipy.ndimage's order (ConvProblem::summation)
   reference,    ///< the plain double-precision loop (the oracle)
 };

@@ -106,7 +106,8 @@ class Gemm1x1Impl final : public AlgorithmImpl {
     constexpr std::int64_t kAhead = 6;  // channels prefetched ahead: the planes are far apart
     for (std::int64_t c = 0; c < cg_; ++c) {
       if (c + kAhead < cg_)
-        for (std::int64_t i = 0; i < width; i += 16) __builtin_prefetch(in + (c + kAhead) * is1 + t0 + i);
+        for (std::int64_t i = 0; i < width; i += 16)
+          __builtin_prefetch(in + (c + kAhead) * is1 + t0 + i);
       // The channel's segment as `full` rows of np_ pixels, one per sub-panel.
       const float* row = in + c * is1 + t0;
       if (full > 0)
@@ -158,11 +159,13 @@ class Gemm1x1Impl final : public AlgorithmImpl {
     float* tile = scratch.take<float>(std::size_t(kMr * np_));
     std::int64_t* offs = scratch.take<std::int64_t>(std::size_t(np_));
     if (plain(src)) {
-      pack_plain(static_cast<const float*>(src.data()) + n * src.stride(0) + g * cg_ * src.stride(1),
-                 src.stride(1), t0, width, b);
+      const float* in = static_cast<const float*>(src.data()) + n * src.stride(0) +
+                        g * cg_ * src.stride(1);
+      pack_plain(in, src.stride(1), t0, width, b);
     } else {
       for (std::int64_t s = 0; s < subs; ++s)
-        pack_panel(src, n, g, t0 + s * np_, std::min(np_, width - s * np_), b + s * cg_ * np_, offs);
+        pack_panel(src, n, g, t0 + s * np_, std::min(np_, width - s * np_), b + s * cg_ * np_,
+                   offs);
     }
     for (std::int64_t s = 0; s < subs; ++s)
       run_panel(dst, res, n, g, mb0, mb1, t0 + s * np_, std::min(np_, width - s * np_),

@@ -304,7 +304,8 @@ class WeightGradImpl final : public AlgorithmImpl {
         float* out = dyt + gb * block_len + n * PQ * kb_;
         const std::int64_t k0 = kblock * kb_, kn = std::min(kb_, kg_ - k0);
         if (kn < kb_)
-          for (std::int64_t i = 0; i < PQ; ++i) std::fill(out + i * kb_ + kn, out + (i + 1) * kb_, 0.0f);
+          for (std::int64_t i = 0; i < PQ; ++i)
+            std::fill(out + i * kb_ + kn, out + (i + 1) * kb_, 0.0f);
         // Sixteen channels at a time over the rows: each channel plane read in one run (one
         // call for the whole plane when its rows are contiguous).
         const float* base = dy + n * dyv.stride(0) + (g * kg_ + k0) * dyv.stride(1);

@@ -107,7 +107,8 @@ class WinogradImpl final : public AlgorithmImpl {
           for (std::int64_t i = 0; i < a; ++i)
             for (std::int64_t j = 0; j < R; ++j) {
               gw[i][j] = 0;
-              for (std::int64_t r = 0; r < R; ++r) gw[i][j] += mat_.g[std::size_t(i * R + r)] * w[r * R + j];
+              for (std::int64_t r = 0; r < R; ++r)
+                gw[i][j] += mat_.g[std::size_t(i * R + r)] * w[r * R + j];
             }
           const std::int64_t mb = kk / kMr, mr = std::min(kMr, kg_ - mb * kMr), m = kk % kMr;
           for (std::int64_t i = 0; i < a; ++i)
@@ -131,7 +132,8 @@ class WinogradImpl final : public AlgorithmImpl {
   struct Band {
     std::int64_t n, ty0, count, at;
   };
-  void runs(std::int64_t t0, std::int64_t nt, std::vector<Run>& out, std::vector<Band>& bands) const {
+  void runs(std::int64_t t0, std::int64_t nt, std::vector<Run>& out,
+            std::vector<Band>& bands) const {
     const std::int64_t tiles = th_ * tw_;
     for (std::int64_t t = t0; t < t0 + nt;) {
       const std::int64_t n = t / tiles, ty = t % tiles / tw_, tx = t % tw_;
@@ -172,12 +174,13 @@ class WinogradImpl final : public AlgorithmImpl {
       std::size_t bi = 0;
       for (const Run& r : rs) {
         while (bands[bi].n != r.n) ++bi;
-        kernels::f32_winograd_gather(stage + bands[bi].at + (r.ty - bands[bi].ty0) * m * ext_ + r.tx * m,
-                                     std::size_t(ext_), std::size_t(m), std::size_t(a),
+        const float* at = stage + bands[bi].at + (r.ty - bands[bi].ty0) * m * ext_ + r.tx * m;
+        kernels::f32_winograd_gather(at, std::size_t(ext_), std::size_t(m), std::size_t(a),
                                      patch + r.lane, std::size_t(ps_));
       }
       if (nt < np_)  // lanes past the panel's last tile: zero (finite, and never stored)
-        for (std::int64_t e = 0; e < a2; ++e) std::fill(patch + e * ps_ + nt, patch + e * ps_ + np_, 0.0f);
+        for (std::int64_t e = 0; e < a2; ++e)
+          std::fill(patch + e * ps_ + nt, patch + e * ps_ + np_, 0.0f);
       kernels::f32_winograd_fixed(true, std::size_t(m), std::size_t(mat_.r), patch,
                                   std::size_t(ps_), v + c * np_, std::size_t(cg_ * np_),
                                   std::size_t(np_));
@@ -198,7 +201,8 @@ class WinogradImpl final : public AlgorithmImpl {
       const std::int64_t k = g * kg_ + kk;
       const float scale = float(p.scale), off = off_[std::size_t(k)];
       for (const Run& r : rs) {
-        const std::int64_t nr = std::min(m, P_ - r.ty * m), nc = std::min(r.count * m, Q_ - r.tx * m);
+        const std::int64_t nr = std::min(m, P_ - r.ty * m);
+        const std::int64_t nc = std::min(r.count * m, Q_ - r.tx * m);
         float* o = out + r.n * os0 + k * os1 + r.ty * m * os2 + r.tx * m * os3;
         const float* yr = y + r.lane;
         if (os3 == 1) {
@@ -242,7 +246,8 @@ double estimate(const ConvProblem& p, std::int64_t m) {
   const double padded_tiles = double(p.groups * panels * np);
   const std::int64_t kg = p.k / p.groups, cg = p.c / p.groups;
   const double kpad = double((kg + kMr - 1) / kMr * kMr);
-  const double gemm = 2.0 * padded_tiles * double(a * a) * kpad * double(cg) / (cost::kGemm1x1Gflops * 1e6);
+  const double gemm =
+      2.0 * padded_tiles * double(a * a) * kpad * double(cg) / (cost::kGemm1x1Gflops * 1e6);
   // Staging, gathering and the two transforms per tile and channel.
   const double gather = padded_tiles * double(cg) * double(a * a) * 1e-6;
   const double transforms = padded_tiles * double(cg + kg) * double(a * a * a) * 4e-7;

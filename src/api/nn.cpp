@@ -59,7 +59,8 @@ void check_common(Size2 stride, Size2 dilation, std::int64_t groups, Layout layo
   if (dilation.h < 1 || dilation.w < 1)
     detail::fail("dilation", "must be >= 1, got (", dilation.h, ", ", dilation.w, ")");
   if (groups < 1) detail::fail("groups", "must be >= 1, got ", groups);
-  if (static_cast<int>(layout) > 1) detail::fail("layout", "invalid value ", static_cast<int>(layout));
+  if (static_cast<int>(layout) > 1)
+    detail::fail("layout", "invalid value ", static_cast<int>(layout));
   if (static_cast<int>(activation) > static_cast<int>(Activation::silu))
     detail::fail("activation", "invalid value ", static_cast<int>(activation));
   if (activation == Activation::clamp && !(alpha <= beta))

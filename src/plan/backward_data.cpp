@@ -204,7 +204,8 @@ class PhasesImpl final : public AlgorithmImpl {
   ConstTensorView batch(const ConstTensorView& v, std::int64_t n0) const {
     const auto [shape, strides] = chunk_geometry(v);
     return ConstTensorView(static_cast<const char*>(v.data()) + chunk_offset(v, n0), v.dtype(),
-                           std::span<const std::int64_t>(shape), std::span<const std::int64_t>(strides));
+                           std::span<const std::int64_t>(shape),
+                           std::span<const std::int64_t>(strides));
   }
   TensorView batch(const TensorView& v, std::int64_t n0) const {
     const auto [shape, strides] = chunk_geometry(v);
@@ -213,7 +214,8 @@ class PhasesImpl final : public AlgorithmImpl {
   }
   std::pair<std::array<std::int64_t, 4>, std::array<std::int64_t, 4>> chunk_geometry(
       const ConstTensorView& v) const {
-    return {{nb_, v.dim(1), v.dim(2), v.dim(3)}, {v.stride(0), v.stride(1), v.stride(2), v.stride(3)}};
+    return {{nb_, v.dim(1), v.dim(2), v.dim(3)},
+            {v.stride(0), v.stride(1), v.stride(2), v.stride(3)}};
   }
   static std::int64_t chunk_offset(const ConstTensorView& v, std::int64_t n0) {
     return n0 * v.stride(0) * std::int64_t(dtype_size(v.dtype()));
@@ -276,7 +278,8 @@ class PhasesImpl final : public AlgorithmImpl {
     for (std::size_t i = 0; i < phases_.size(); ++i) {
       const Phase& ph = phases_[i];
       if (ph.plan) row += nb_ * p_.c * ph.y.count * ph.x.count;
-      if (i + 1 == phases_.size() || phases_[i + 1].y.first != ph.y.first) most = std::max(most, row), row = 0;
+      if (i + 1 == phases_.size() || phases_[i + 1].y.first != ph.y.first)
+        most = std::max(most, row), row = 0;
     }
     return most;
   }

@@ -60,7 +60,8 @@ class StridePhasesImpl final : public AlgorithmImpl {
     Tensor bias;
     if (p.has_bias) {
       bias = Tensor(DType::f32, {p.k});
-      for (std::int64_t k = 0; k < p.k; ++k) static_cast<float*>(bias.data())[k] = float(f->bias[std::size_t(k)]);
+      for (std::int64_t k = 0; k < p.k; ++k)
+        static_cast<float*>(bias.data())[k] = float(f->bias[std::size_t(k)]);
     }
     plan_ = std::make_unique<Plan>(sp_, w.cview(), bias.cview());
   }
