@@ -38,6 +38,7 @@ ConvProblem stacked_problem(const ConvProblem& p) {
   sp.pad_top = sp.pad_bottom = sp.pad_left = sp.pad_right = 0;
   sp.border = Border::constant, sp.border_value = 0.0;
   sp.flip = sp.conj = false;  // the stacked taps are w~, already flipped
+  sp.has_residual = false;    // not fused here: the plan adds it after (Plan::choose)
   sp.filter_dtype = DType::f32;
   return sp;
 }
